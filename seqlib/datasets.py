@@ -1,0 +1,437 @@
+"""Data sets: containers, HDF5 save/load (atomic) and loaders for the paper's and users' data.
+
+Inside seqlib every sequence array is channels-last, ``(N, L, 4)`` in A, C, G, T order. The paper's
+files are channels-first ``(N, 4, L)`` (or ``(N, 4, L, 1)`` / ``(N, 4, 1, L)``); loaders convert once.
+Files written by :func:`save_dataset` use the paper's keys and layout (``X_train`` ... ``model_test``,
+channels-first), so they also load in the authors' code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ._io import atomic_path
+from ._validate import check_one_hot
+from .errors import FormatError, MissingKeyError, SequenceError, ShapeError
+
+SPLITS = ("train", "valid", "test")
+
+#: DeepSEA label columns of the 12 Task-2 TFs (K562 ChIP-seq), in Task-1 class order (methods.md §1.2).
+DEEPSEA_TASK2_COLUMNS = (592, 602, 344, 345, 635, 636, 349, 642, 359, 361, 661, 369)
+#: DeepSEA stores channels as A, G, C, T; this reorders them to A, C, G, T.
+DEEPSEA_TO_ACGT = (0, 2, 1, 3)
+
+
+@dataclass
+class Split:
+    """One split of a data set.
+
+    Attributes
+    ----------
+    X : numpy.ndarray, shape=(N, L, 4), float32
+    y : numpy.ndarray, shape=(N, T), float32
+    model : numpy.ndarray or None, shape=(N, L, 4)
+        Ground-truth sequence-model PPM (synthetic data only).
+    planted, starts : numpy.ndarray or None, shape=(N, K)
+        Pool index and start of each planted motif (-1 padded; synthetic data only).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    model: np.ndarray | None = None
+    planted: np.ndarray | None = None
+    starts: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def subset(self, index) -> "Split":
+        """Rows ``index`` of every array (a slice, integer array or boolean mask)."""
+        pick = lambda a: None if a is None else a[index]  # noqa: E731
+        return Split(self.X[index], self.y[index], pick(self.model), pick(self.planted), pick(self.starts))
+
+
+@dataclass
+class Dataset:
+    """Train / valid / test splits plus free-form metadata (task, seed, class names ...)."""
+
+    train: Split
+    valid: Split
+    test: Split
+    meta: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Split:
+        if name not in SPLITS:
+            raise KeyError(f"split must be one of {SPLITS}; got {name!r}")
+        return getattr(self, name)
+
+    def splits(self):
+        """Iterate over ``(name, Split)`` pairs."""
+        return ((name, self[name]) for name in SPLITS)
+
+    @property
+    def length(self) -> int:
+        return int(self.train.X.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.train.y.shape[1])
+
+    def subsample(self, n_train: int | None = None, n_valid: int | None = None,
+                  n_test: int | None = None) -> "Dataset":
+        """The first ``n`` sequences of each split (splits are already shuffled); None keeps all."""
+        sizes = dict(train=n_train, valid=n_valid, test=n_test)
+        return Dataset(**{k: s.subset(slice(None, sizes[k])) for k, s in self.splits()}, meta=dict(self.meta))
+
+
+def split_indices(order: np.ndarray, fractions: Sequence[float]) -> dict[str, np.ndarray]:
+    """Cut a permutation into train / valid / test as the paper did (cumulative fractions × N).
+
+    Parameters
+    ----------
+    order : numpy.ndarray, shape=(N,)
+        A permutation of ``range(N)``.
+    fractions : 3 floats summing to 1
+
+    Returns
+    -------
+    dict {"train", "valid", "test"} -> index array
+    """
+    fractions = np.asarray(fractions, dtype=float)
+    if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1):
+        raise ValueError(f"split must be 3 non-negative fractions summing to 1; got {fractions.tolist()}")
+    n = len(order)
+    cuts = np.floor(np.round(np.cumsum(np.concatenate([[0], fractions])) * n, 6)).astype(int)
+    return {name: order[cuts[i]:cuts[i + 1]] for i, name in enumerate(SPLITS)}
+
+
+# ----------------------------------------------------------------------------- layout helpers
+
+def to_channels_last(X, name: str = "X") -> np.ndarray:
+    """Convert ``(N, 4, L)``, ``(N, 4, L, 1)`` or ``(N, 4, 1, L)`` to ``(N, L, 4)``.
+
+    Arrays already ``(N, L, 4)`` are returned unchanged (an axis of size 4 after the length axis
+    is taken as the channel axis; pass unambiguous data when L == 4).
+    """
+    X = np.asarray(X)
+    if X.ndim == 4:
+        if X.shape[1] == 4 and 1 in X.shape[2:]:
+            X = X.reshape(X.shape[0], 4, -1)
+        elif X.shape[-1] == 4 and X.shape[2] == 1:          # (N, L, 1, 4)
+            X = X.reshape(X.shape[0], -1, 4)
+        else:
+            raise ShapeError(f"{name}: cannot read shape {X.shape} as one-hot DNA (expected (N, 4, L[, 1]))")
+    if X.ndim != 3:
+        raise ShapeError(f"{name}: expected a 3-D (N, 4, L) or (N, L, 4) array; got shape {X.shape}")
+    if X.shape[2] == 4 and X.shape[1] != 4:
+        return X
+    if X.shape[1] == 4:
+        return np.ascontiguousarray(X.transpose(0, 2, 1))
+    raise ShapeError(f"{name}: no axis of size 4 (A, C, G, T) in shape {X.shape}")
+
+
+def reverse_complement_augment(split: Split) -> Split:
+    """Append the reverse complement of every sequence (labels duplicated), as the paper's loader.
+
+    The copies are appended after the originals (``vstack``), so row ``i + N`` is the RC of row ``i``.
+    """
+    rc = lambda a: None if a is None else np.concatenate([a, a[:, ::-1, ::-1]])  # noqa: E731
+    return Split(rc(split.X), np.concatenate([split.y, split.y]), rc(split.model))
+
+
+# ----------------------------------------------------------------------------- HDF5
+
+def save_dataset(path, dataset: Dataset, *, compression: str | None = "gzip", compression_opts: int = 1) -> Path:
+    """Save a data set to HDF5 with the paper's keys, atomically.
+
+    Keys: ``X_{split}`` (N, 4, L) uint8 one-hot (channels-first, as the paper), ``Y_{split}`` (N, T),
+    ``model_{split}`` (N, 4, L) float32 when ground truth exists, ``planted_{split}`` and
+    ``starts_{split}`` (N, K) int16 when known. ``dataset.meta`` is stored as JSON in the ``meta``
+    attribute. The file appears under ``path`` only when complete.
+    """
+    import h5py
+
+    path = Path(path)
+    opts = dict(compression=compression, compression_opts=compression_opts) if compression == "gzip" else \
+        dict(compression=compression)
+    with atomic_path(path, suffix=".h5") as tmp:
+        with h5py.File(tmp, "w") as f:
+            for name, s in dataset.splits():
+                f.create_dataset(f"X_{name}", data=np.asarray(s.X).transpose(0, 2, 1).astype(np.uint8), **opts)
+                f.create_dataset(f"Y_{name}", data=np.asarray(s.y, dtype=np.float32), **opts)
+                if s.model is not None:
+                    f.create_dataset(f"model_{name}", data=np.asarray(s.model, np.float32).transpose(0, 2, 1), **opts)
+                if s.planted is not None:
+                    f.create_dataset(f"planted_{name}", data=s.planted.astype(np.int16), **opts)
+                    f.create_dataset(f"starts_{name}", data=s.starts.astype(np.int16), **opts)
+            f.attrs["meta"] = json.dumps(dataset.meta)
+            f.attrs["layout"] = "channels_first"
+    return path
+
+
+def _read_key(f, key: str, path) -> np.ndarray:
+    if key not in f:
+        raise MissingKeyError(f"{path}: missing key {key!r}; the file has {sorted(f.keys())}")
+    return f[key][()]
+
+
+def load_dataset(path, *, x_key: str = "X_{}", y_key: str = "Y_{}", reverse_complement: bool = False,
+                 strict: bool = True) -> Dataset:
+    """Load an HDF5 data set with the paper's keys (``X_train``, ``Y_train`` ... ``model_test``).
+
+    Works for files written by :func:`save_dataset`, the authors' ``synthetic_dataset.h5`` /
+    ``synthetic_code_dataset.h5`` / ``invivo_dataset.h5`` and the shipped ZBED2/IRF1 files.
+
+    Parameters
+    ----------
+    path : str or Path
+    x_key, y_key : str
+        Key patterns, ``{}`` is replaced by the split name.
+    reverse_complement : bool
+        Append reverse-complement copies to every split (the paper does so for Tasks 4-6).
+    strict : bool
+        Check that X is one-hot (N bases encoded 0.25 are accepted).
+
+    Returns
+    -------
+    Dataset
+        ``X`` as (N, L, 4) float32, ``y`` as (N, T) float32, ``model`` (N, L, 4) when present.
+
+    Raises
+    ------
+    FileNotFoundError, FormatError, MissingKeyError, ShapeError, SequenceError
+    """
+    import h5py
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"data set not found: {path}")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise FormatError(f"{path}: not a readable HDF5 file ({err})") from err
+    with f:
+        meta = json.loads(f.attrs["meta"]) if "meta" in f.attrs else {}
+        splits = {}
+        for name in SPLITS:
+            X = to_channels_last(_read_key(f, x_key.format(name), path), f"{path}:{x_key.format(name)}")
+            X = check_one_hot(X, f"{path}:{x_key.format(name)}", allow_n=True, strict=strict)
+            y = np.asarray(_read_key(f, y_key.format(name), path), dtype=np.float32)
+            if y.ndim == 1:
+                y = y[:, None]
+            if len(y) != len(X):
+                raise ShapeError(f"{path}: {len(X)} sequences in split {name!r} but {len(y)} labels")
+            model = to_channels_last(f[f"model_{name}"][()]).astype(np.float32) if f"model_{name}" in f else None
+            planted = f[f"planted_{name}"][()] if f"planted_{name}" in f else None
+            starts = f[f"starts_{name}"][()] if f"starts_{name}" in f else None
+            splits[name] = Split(X, y, model, planted, starts)
+    lengths = {s.X.shape[1] for s in splits.values()}
+    if len(lengths) != 1:
+        raise ShapeError(f"{path}: splits have different sequence lengths {sorted(lengths)}")
+    if reverse_complement:
+        splits = {k: reverse_complement_augment(s) for k, s in splits.items()}
+    meta.setdefault("source", str(path))
+    return Dataset(**splits, meta=meta)
+
+
+def load_invivo(path, reverse_complement: bool = False) -> Dataset:
+    """Load a shipped in vivo ChIP-seq task (``ZBED2_400_h3k27ac.h5``, ``IRF1_400_h3k27ac.h5``).
+
+    The files hold ``X_*`` float32 (N, 4, 400) and ``Y_*`` int8 (N, 1); returned as (N, 400, 4).
+    The paper trains with ``reverse_complement=True`` (copies appended, test set included).
+    """
+    ds = load_dataset(path, reverse_complement=reverse_complement)
+    ds.meta.setdefault("task", Path(path).stem)
+    return ds
+
+
+# ----------------------------------------------------------------------------- DeepSEA / Basset
+
+def _positive_rows(y: np.ndarray, columns) -> np.ndarray:
+    return np.flatnonzero((y[:, list(columns)] == 1).any(1))
+
+
+def load_deepsea(directory, columns: Sequence[int] = DEEPSEA_TASK2_COLUMNS, *, keep_all: bool = False) -> Dataset:
+    """Task 2: a DeepSEA label subset from the ``deepsea_train`` bundle (``train.mat`` etc.).
+
+    Keeps only sequences positive for at least one of ``columns`` (unless ``keep_all``), takes those
+    label columns in the given order and reorders DeepSEA's A, G, C, T channels to A, C, G, T, as the
+    authors' ``task2_generate_invivo_dataset`` did. ``train.mat`` is MATLAB v7.3 (HDF5, stored
+    transposed: ``trainxdata`` (L, 4, N), ``traindata`` (919, N)); ``valid.mat`` / ``test.mat`` are
+    MATLAB v5 (``validxdata`` (N, 4, L), ``validdata`` (N, 919)).
+
+    Parameters
+    ----------
+    directory : str or Path
+        Folder holding ``train.mat``, ``valid.mat`` and ``test.mat``.
+    columns : sequence of int
+        0-based label columns; default: the paper's 12 K562 TFs.
+
+    Returns
+    -------
+    Dataset with X (N, L, 4) float32 and y (N, len(columns)) float32
+    """
+    import h5py
+    import scipy.io
+
+    directory = Path(directory)
+    splits = {}
+    for name in SPLITS:
+        path = directory / f"{name}.mat"
+        if not path.exists():
+            raise FileNotFoundError(f"DeepSEA file not found: {path} (expected train.mat, valid.mat, test.mat)")
+        xkey, ykey = f"{name}xdata", f"{name}data"
+        if h5py.is_hdf5(path):
+            with h5py.File(path, "r") as f:
+                y = np.asarray(_read_key(f, ykey, path)).T
+                index = np.arange(len(y)) if keep_all else _positive_rows(y, columns)
+                xs = f[xkey] if xkey in f else None
+                if xs is None:
+                    raise MissingKeyError(f"{path}: missing key {xkey!r}; the file has {sorted(f.keys())}")
+                if xs.ndim != 3 or xs.shape[1] != 4:
+                    raise ShapeError(f"{path}:{xkey} must be stored (L, 4, N); got {xs.shape}")
+                X = np.asarray(xs[:, :, :]).transpose(2, 1, 0)[index]       # (N, 4, L)
+        else:
+            try:
+                mat = scipy.io.loadmat(path)
+            except Exception as err:  # scipy raises several types for corrupt files
+                raise FormatError(f"{path}: not a readable MATLAB file ({err})") from err
+            for key in (xkey, ykey):
+                if key not in mat:
+                    raise MissingKeyError(f"{path}: missing key {key!r}; the file has "
+                                          f"{sorted(k for k in mat if not k.startswith('__'))}")
+            y = np.asarray(mat[ykey])
+            index = np.arange(len(y)) if keep_all else _positive_rows(y, columns)
+            X = np.asarray(mat[xkey])[index]
+        if X.ndim != 3 or X.shape[1] != 4:
+            raise ShapeError(f"{path}:{xkey} must give (N, 4, L); got {X.shape}")
+        X = X[:, list(DEEPSEA_TO_ACGT), :].transpose(0, 2, 1).astype(np.float32)
+        y = y[index][:, list(columns)].astype(np.float32)
+        splits[name] = Split(check_one_hot(X, f"{path}:{xkey}", allow_n=True), y)
+    return Dataset(**splits, meta=dict(task="task2", source=str(directory), columns=list(columns)))
+
+
+def load_basset(path, reverse_complement: bool = False, splits: Iterable[str] = SPLITS) -> Dataset:
+    """Task 4: Basset's ``er.h5`` (``train_in`` (N, 4, 1, 600), ``train_out`` (N, 164), ``target_labels``).
+
+    N bases are encoded as 0.25 columns and kept. ``meta['target_labels']`` holds the 164 cell types.
+    """
+    import h5py
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Basset file not found: {path}")
+    out = {}
+    with h5py.File(path, "r") as f:
+        labels = [s.decode() if isinstance(s, bytes) else str(s) for s in _read_key(f, "target_labels", path)]
+        for name in SPLITS:
+            if name not in splits:
+                continue
+            X = to_channels_last(_read_key(f, f"{name}_in", path), f"{path}:{name}_in")
+            X = check_one_hot(X, f"{path}:{name}_in", allow_n=True)
+            y = np.asarray(_read_key(f, f"{name}_out", path), dtype=np.float32)
+            if len(y) != len(X) or y.shape[1] != len(labels):
+                raise ShapeError(f"{path}: {name}_out has shape {y.shape}; expected ({len(X)}, {len(labels)})")
+            out[name] = Split(X, y)
+    if reverse_complement:
+        out = {k: reverse_complement_augment(s) for k, s in out.items()}
+    empty = Split(np.zeros((0, X.shape[1], 4), np.float32), np.zeros((0, len(labels)), np.float32))
+    return Dataset(**{k: out.get(k, empty) for k in SPLITS},
+                   meta=dict(task="basset", source=str(path), target_labels=labels))
+
+
+# ----------------------------------------------------------------------------- FASTA
+
+_ONE_HOT = np.zeros((256, 4), np.float32)
+for _i, _b in enumerate("ACGT"):
+    _ONE_HOT[ord(_b)] = _ONE_HOT[ord(_b.lower())] = np.eye(4, dtype=np.float32)[_i]
+_N_ROW = np.full(4, 0.25, np.float32)
+
+
+def one_hot_encode(sequences: Sequence[str], *, allow_n: bool = False, names: Sequence[str] | None = None) -> np.ndarray:
+    """One-hot encode DNA strings of equal length.
+
+    Parameters
+    ----------
+    sequences : sequence of str
+        A, C, G, T in either case (N too when ``allow_n``).
+    allow_n : bool
+        Encode N as 0.25 in every channel instead of raising.
+    names : sequence of str, optional
+        Used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(N, L, 4), float32
+
+    Raises
+    ------
+    SequenceError
+        A character outside ACGT (with its sequence, position and character), or ragged lengths.
+    """
+    sequences = list(sequences)
+    if not sequences:
+        raise SequenceError("no sequences to encode")
+    label = lambda i: repr(names[i]) if names is not None else f"#{i}"  # noqa: E731
+    lengths = {len(s) for s in sequences}
+    if len(lengths) != 1:
+        first = next(i for i, s in enumerate(sequences) if len(s) != len(sequences[0]))
+        raise SequenceError(f"sequences have ragged lengths {sorted(lengths)[:5]}: sequence {label(first)} has "
+                            f"length {len(sequences[first])}, sequence {label(0)} has {len(sequences[0])}")
+    codes = np.frombuffer("".join(sequences).encode("ascii", errors="replace"), dtype=np.uint8)
+    X = _ONE_HOT[codes]
+    bad = X.sum(1) == 0
+    if bad.any():
+        is_n = (codes == ord("N")) | (codes == ord("n"))
+        if allow_n:
+            X[bad & is_n] = _N_ROW
+            bad &= ~is_n
+        if bad.any():
+            k = int(np.argmax(bad))
+            L = lengths.pop()
+            raise SequenceError(f"sequence {label(k // L)} has non-ACGT character {chr(codes[k])!r} at "
+                                f"position {k % L}" + ("" if allow_n else " (pass allow_n=True to encode N as 0.25)"))
+    return X.reshape(len(sequences), -1, 4)
+
+
+def read_fasta(path, *, allow_n: bool = False) -> tuple[list[str], np.ndarray]:
+    """Read a FASTA file of equal-length DNA sequences and one-hot encode it.
+
+    Returns
+    -------
+    names : list of str
+    X : numpy.ndarray, shape=(N, L, 4), float32
+
+    Raises
+    ------
+    FormatError
+        Sequence lines before any ``>`` header, or an empty file / empty record.
+    SequenceError
+        Non-ACGT characters or ragged lengths (see :func:`one_hot_encode`).
+    """
+    path = Path(path)
+    names, seqs, current = [], [], None
+    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith(">"):
+            if current is not None and not current:
+                raise FormatError(f"{path}:{lineno}: record {names[-1]!r} has no sequence")
+            names.append(line[1:].split()[0] if line[1:].strip() else f"seq{len(names)}")
+            current = []
+            seqs.append(current)
+        else:
+            if current is None:
+                raise FormatError(f"{path}:{lineno}: sequence data before the first '>' header")
+            current.append(line)
+    if not names:
+        raise FormatError(f"{path}: no FASTA records found")
+    if not seqs[-1]:
+        raise FormatError(f"{path}: record {names[-1]!r} has no sequence")
+    return names, one_hot_encode(["".join(s) for s in seqs], allow_n=allow_n, names=names)

@@ -1,0 +1,58 @@
+"""Where things live. Notebooks and scripts ask this module instead of spelling out directories.
+
+``SEQLIB_HOME`` overrides the project root (default: the checkout that holds this package, or the
+working directory for a non-editable install); ``SEQLIB_RESULTS`` overrides the results folder,
+e.g. to share runs between a laptop and a cluster.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The project folder: ``$SEQLIB_HOME``, else this checkout, else the working directory."""
+    if os.environ.get("SEQLIB_HOME"):
+        return Path(os.environ["SEQLIB_HOME"]).resolve()
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").exists() and (here / "data").is_dir():
+        return here
+    return Path.cwd().resolve()
+
+
+def data_dir() -> Path:
+    """Shipped small data (``data/``): JASPAR 2016 files, ZBED2/IRF1 tasks, the paper's numbers."""
+    return project_root() / "data"
+
+
+def generated_dir() -> Path:
+    """Generated, git-ignored data (``data/generated/``)."""
+    return data_dir() / "generated"
+
+
+def results_dir() -> Path:
+    """Finished runs (``results/``, or ``$SEQLIB_RESULTS``)."""
+    if os.environ.get("SEQLIB_RESULTS"):
+        return Path(os.environ["SEQLIB_RESULTS"]).resolve()
+    return project_root() / "results"
+
+
+def figures_dir() -> Path:
+    """Saved figures (``results/figures/``)."""
+    return results_dir() / "figures"
+
+
+def jaspar2016_meme() -> Path:
+    """The paper's Tomtom target database (518 motifs, JASPAR CORE 2016 vertebrates minus MA0615.1)."""
+    return data_dir() / "JASPAR_CORE_2016_vertebrates.meme"
+
+
+def jaspar2016_pfm() -> Path:
+    """The paper's motif source: 519 JASPAR CORE 2016 vertebrate PFMs."""
+    return data_dir() / "pfm_vertebrates.txt"
+
+
+def invivo_h5(name: str) -> Path:
+    """A shipped in vivo task, ``"ZBED2"`` or ``"IRF1"``."""
+    return data_dir() / f"{name.upper()}_400_h3k27ac.h5"

@@ -1,0 +1,42 @@
+"""seqlib: the tested core of the Koo & Ploenzke (2021) companion.
+
+One module per pipeline stage: ``motifs`` → ``simulate`` → ``datasets`` → ``activations`` / ``models``
+→ ``training`` → ``runs`` → ``filters`` / ``tomtom`` → ``plotting``. Arrays are channels-last:
+sequences ``(N, L, 4)``, motifs ``(L, 4)``, alphabet A, C, G, T.
+
+Modules that need TensorFlow/Keras (``activations``, ``models``, ``training``, ``runs``) are imported
+lazily, so ``import seqlib`` is fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .datasets import Dataset, Split, load_dataset, load_invivo, one_hot_encode, read_fasta, save_dataset
+from .errors import (FormatError, MissingKeyError, SeqlibError, SequenceError, ShapeError,
+                     TrainingDivergedError, UnknownMotifError, UnknownNameError, UnknownReleaseError)
+from .motifs import (Motif, information_content, jaspar_collection, load_jaspar, pfm_to_ppm, read_meme,
+                     reverse_complement, write_meme)
+from .profiles import get_profile
+from .simulate import simulate_task1, simulate_task3
+from .tasks import load_task
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = ("activations", "models", "training", "runs", "filters", "tomtom", "plotting", "summary",
+                 "paper", "paths", "notebooks")
+
+__all__ = [
+    "Dataset", "Split", "load_dataset", "load_invivo", "one_hot_encode", "read_fasta", "save_dataset",
+    "FormatError", "MissingKeyError", "SeqlibError", "SequenceError", "ShapeError", "TrainingDivergedError",
+    "UnknownMotifError", "UnknownNameError", "UnknownReleaseError",
+    "Motif", "information_content", "jaspar_collection", "load_jaspar", "pfm_to_ppm", "read_meme",
+    "reverse_complement", "write_meme", "get_profile", "simulate_task1", "simulate_task3", "load_task",
+    *_LAZY_MODULES,
+]
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'seqlib' has no attribute {name!r}")

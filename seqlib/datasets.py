@@ -17,7 +17,7 @@ import numpy as np
 
 from ._io import atomic_path
 from ._validate import check_one_hot
-from .errors import FormatError, MissingKeyError, SequenceError, ShapeError
+from .errors import FormatError, MissingKeyError, SequenceError, ShapeError, UnknownNameError
 
 SPLITS = ("train", "valid", "test")
 
@@ -149,7 +149,8 @@ def reverse_complement_augment(split: Split) -> Split:
 def save_dataset(path, dataset: Dataset, *, compression: str | None = "gzip", compression_opts: int = 1) -> Path:
     """Save a data set to HDF5 with the paper's keys, atomically.
 
-    Keys: ``X_{split}`` (N, 4, L) uint8 one-hot (channels-first, as the paper), ``Y_{split}`` (N, T),
+    Keys: ``X_{split}`` (N, 4, L) uint8 one-hot (channels-first, as the paper; float32 if it holds
+    N bases encoded 0.25), ``Y_{split}`` (N, T),
     ``model_{split}`` (N, 4, L) float32 when ground truth exists, ``planted_{split}`` and
     ``starts_{split}`` (N, K) int16 when known. ``dataset.meta`` is stored as JSON in the ``meta``
     attribute. The file appears under ``path`` only when complete.
@@ -162,7 +163,10 @@ def save_dataset(path, dataset: Dataset, *, compression: str | None = "gzip", co
     with atomic_path(path, suffix=".h5") as tmp:
         with h5py.File(tmp, "w") as f:
             for name, s in dataset.splits():
-                f.create_dataset(f"X_{name}", data=np.asarray(s.X).transpose(0, 2, 1).astype(np.uint8), **opts)
+                X = np.asarray(s.X).transpose(0, 2, 1)
+                # uint8 would turn N bases (0.25) into all-zero columns; keep those as float32
+                X = X.astype(np.uint8) if np.isin(X, (0, 1)).all() else X.astype(np.float32)
+                f.create_dataset(f"X_{name}", data=X, **opts)
                 f.create_dataset(f"Y_{name}", data=np.asarray(s.y, dtype=np.float32), **opts)
                 if s.model is not None:
                     f.create_dataset(f"model_{name}", data=np.asarray(s.model, np.float32).transpose(0, 2, 1), **opts)
@@ -324,10 +328,17 @@ def load_basset(path, reverse_complement: bool = False, splits: Iterable[str] = 
     import h5py
 
     path = Path(path)
+    splits = list(splits)
+    if not splits or any(s not in SPLITS for s in splits):
+        raise UnknownNameError(f"splits must be a non-empty subset of {SPLITS}; got {splits}")
     if not path.exists():
         raise FileNotFoundError(f"Basset file not found: {path}")
     out = {}
-    with h5py.File(path, "r") as f:
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise FormatError(f"{path}: not a readable HDF5 file ({err})") from err
+    with f:
         labels = [s.decode() if isinstance(s, bytes) else str(s) for s in _read_key(f, "target_labels", path)]
         for name in SPLITS:
             if name not in splits:
@@ -394,7 +405,7 @@ def one_hot_encode(sequences: Sequence[str], *, allow_n: bool = False, names: Se
         if bad.any():
             k = int(np.argmax(bad))
             L = lengths.pop()
-            raise SequenceError(f"sequence {label(k // L)} has non-ACGT character {chr(codes[k])!r} at "
+            raise SequenceError(f"sequence {label(k // L)} has non-ACGT character {sequences[k // L][k % L]!r} at "
                                 f"position {k % L}" + ("" if allow_n else " (pass allow_n=True to encode N as 0.25)"))
     return X.reshape(len(sequences), -1, 4)
 

@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 
 from .datasets import Dataset, Split, split_indices
-from .errors import ShapeError
+from .errors import ShapeError, UnknownNameError
 from .motifs import (DEFAULT_RELEASE, TASK1_MOTIF_IDS, TASK3_CORE_IDS, Motif, load_jaspar,
                      with_reverse_complements)
 
@@ -87,13 +87,20 @@ def _normalise_counts(count_probs) -> tuple[np.ndarray, np.ndarray]:
     return counts, probs
 
 
-def _pool_arrays(pool: Sequence[Motif], length: int, counts: np.ndarray):
+def _check_fits(widths: np.ndarray, length: int, counts: np.ndarray, probs: np.ndarray) -> None:
+    # every count drawn with positive probability must fit, else the redraw loops never end
+    most = int(counts[probs > 0].max())
+    if most * int(widths.min()) >= length:
+        raise ShapeError(f"sequences of length {length} cannot hold {most} motifs of width "
+                         f">= {widths.min()} (count_probs allows {most} per sequence): use a longer "
+                         f"length or fewer motifs")
+
+
+def _pool_arrays(pool: Sequence[Motif], length: int, counts: np.ndarray, probs: np.ndarray):
     if len(pool) == 0:
         raise ValueError("the motif pool is empty")
     widths = np.array([m.length for m in pool], dtype=np.int64)
-    if counts.min() * widths.min() >= length:
-        raise ShapeError(f"sequences of length {length} cannot hold {counts.min()} motifs of width "
-                         f">= {widths.min()}: use a longer length or fewer motifs")
+    _check_fits(widths, length, counts, probs)
     bank = np.concatenate([m.ppm for m in pool]).astype(np.float32)
     offsets = np.concatenate([[0], np.cumsum(widths)[:-1]])
     return widths, bank, offsets
@@ -120,7 +127,7 @@ def sample_sequence_models(pool: Sequence[Motif], n_sequences: int, length: int,
     SequenceModels
     """
     counts, probs = _normalise_counts(count_probs)
-    widths, bank, offsets = _pool_arrays(pool, length, counts)
+    widths, bank, offsets = _pool_arrays(pool, length, counts, probs)
     kmax = int(counts.max())
     n = counts[np.minimum(np.searchsorted(np.cumsum(probs), rng.random(n_sequences), side="right"),
                           len(counts) - 1)]
@@ -233,6 +240,7 @@ def _simulate_reference(pool, n, length, count_probs, rs, gap_high, progress=Non
     cdf_lower = np.concatenate([[0.0], np.cumsum(probs)[:-1]])
     pool_cf = [m.ppm.T for m in pool]
     widths = np.array([m.length for m in pool])
+    _check_fits(widths, length, counts, probs)
     kmax = int(counts.max())
     X = np.zeros((n, length, 4), np.float32)
     model = np.zeros((n, length, 4), np.float32)
@@ -270,7 +278,7 @@ def _engine(engine: str, seed: int):
         return np.random.default_rng(seed)
     if engine == "reference":
         return np.random.RandomState(seed)
-    raise ValueError(f"engine must be 'vectorized' or 'reference'; got {engine!r}")
+    raise UnknownNameError(f"engine must be 'vectorized' or 'reference'; got {engine!r}")
 
 
 def simulate_task1(motifs: Sequence[str] | Sequence[Motif] = TASK1_MOTIF_IDS, *, n_sequences: int = 30_000,

@@ -1,0 +1,334 @@
+"""First-layer activation functions of Koo & Ploenzke (2021), methods.md §3.
+
+Every activation is applied to the first-layer pre-activation ``z`` (the BatchNorm output, because
+the first Conv1D has no bias) element-wise, so input and output have the same shape, typically
+``(N, L, F)``: N sequences, L positions, F filters.
+
+Two implementations are kept side by side and must agree (the tests check it):
+
+* :func:`get_activation` returns a Keras callable for ``keras.layers.Activation(...)``, written with
+  ``keras.ops`` only, so it runs on the TensorFlow, JAX and PyTorch backends.
+* :func:`activation_numpy` is a NumPy reference, used by tests and to draw Fig 1a.
+
+Serialisation
+-------------
+The seven activations the paper names (relu, exponential, sigmoid, tanh, softplus, linear, elu) are
+returned as Keras's own built-in functions, so a saved model that uses them serialises them by name
+and loads without seqlib. Every other activation is a :class:`SeqlibActivation`: a small callable
+object registered with ``keras.saving.register_keras_serializable(package="seqlib")`` whose
+``get_config()`` holds the activation name and its parameters (e.g. ``{"name": "exp_scale",
+"scale": 0.5}``). A ``.keras`` file stores that config, and ``keras.models.load_model`` rebuilds the
+object with the same parameters. The class is registered when this module is imported, so a fresh
+process must ``import seqlib.activations`` (``import seqlib.models`` does it too) before loading.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import keras
+import numpy as np
+from keras import ops
+
+from .errors import UnknownNameError
+
+__all__ = [
+    "ACTIVATIONS", "PAPER_ACTIVATIONS", "MODIFIED_ACTIVATIONS", "ABLATION_ACTIVATIONS",
+    "LOG_ACTIVATIONS", "PARAMETRIC_ACTIVATIONS", "TASK1_ACTIVATIONS", "TASK3_ACTIVATIONS",
+    "MODIFIED_OF", "ALIASES", "DISPLAY_NAMES", "SeqlibActivation", "get_activation",
+    "activation_numpy", "activation_params", "canonical_name",
+]
+
+# ----------------------------------------------------------------------------- names and groups
+
+#: The seven activations compared throughout the paper (Fig 1a order), Keras built-ins.
+PAPER_ACTIVATIONS = ("relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu")
+
+#: The "modified" activations: a shift and a scale that make the original behave like exp.
+MODIFIED_ACTIVATIONS = ("shift_scale_relu", "shift_scale_tanh", "shift_scale_sigmoid", "exp_relu")
+
+#: Ablations of the modified activations: the shift alone or the scale alone.
+ABLATION_ACTIVATIONS = ("shift_relu", "scale_relu", "shift_tanh", "scale_tanh",
+                        "shift_sigmoid", "scale_sigmoid")
+
+#: Log activations of the log experiments (methods.md §9.5).
+LOG_ACTIVATIONS = ("log", "log_relu")
+
+#: Controls with a free parameter: exp(scale * z) and exp(z - shift).
+PARAMETRIC_ACTIVATIONS = ("exp_scale", "exp_shift")
+
+#: Every activation name, in methods.md §3 order, then the parametric controls.
+ACTIVATIONS = ("relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu",
+               "shift_scale_relu", "shift_relu", "scale_relu",
+               "shift_scale_tanh", "shift_tanh", "scale_tanh",
+               "shift_scale_sigmoid", "shift_sigmoid", "scale_sigmoid",
+               "exp_relu", "log", "log_relu", "exp_scale", "exp_shift")
+
+#: Activations trained in Tasks 1 and 2: the paper's seven plus the 10 modified / ablated variants.
+TASK1_ACTIVATIONS = PAPER_ACTIVATIONS + (
+    "shift_scale_relu", "shift_relu", "scale_relu", "shift_scale_tanh", "shift_tanh", "scale_tanh",
+    "shift_scale_sigmoid", "shift_sigmoid", "scale_sigmoid", "exp_relu")
+
+#: Activations trained in Task 3: the paper's seven plus the four modified ones.
+TASK3_ACTIVATIONS = PAPER_ACTIVATIONS + MODIFIED_ACTIVATIONS
+
+#: Original activation -> its modified ("shift + scale") counterpart.
+MODIFIED_OF = {"relu": "shift_scale_relu", "sigmoid": "shift_scale_sigmoid",
+               "tanh": "shift_scale_tanh", "exponential": "exp_relu"}
+
+#: Alternative spellings accepted everywhere a name is (the authors' code says 'exp').
+ALIASES = {"exp": "exponential"}
+
+#: Labels used in the paper's figures.
+DISPLAY_NAMES = {"relu": "Relu", "exponential": "Exp", "sigmoid": "Sigmoid", "tanh": "Tanh",
+                 "softplus": "Softplus", "linear": "Linear", "elu": "Elu",
+                 "shift_scale_relu": "Modified-Relu", "shift_scale_tanh": "Modified-Tanh",
+                 "shift_scale_sigmoid": "Modified-Sigmoid", "exp_relu": "Modified-Exp"}
+
+#: Parameters (and their defaults) of the parametric activations; the others take none.
+_PARAMS = {"exp_scale": {"scale": 1.0}, "exp_shift": {"shift": 0.0}}
+
+_KERAS_BUILTINS = {"relu": keras.activations.relu, "exponential": keras.activations.exponential,
+                   "sigmoid": keras.activations.sigmoid, "tanh": keras.activations.tanh,
+                   "softplus": keras.activations.softplus, "linear": keras.activations.linear,
+                   "elu": keras.activations.elu}  # keras elu has alpha=1, as the paper's models used
+
+_EPS_LOG = 1e-10  # inside log(|z| + eps), as in the authors' tfomics/utils.py
+
+
+def _valid_names_message() -> str:
+    aliases = ", ".join(f"'{a}' (= '{n}')" for a, n in ALIASES.items())
+    return f"valid names: {', '.join(ACTIVATIONS)}; aliases: {aliases}"
+
+
+def canonical_name(name: str) -> str:
+    """Resolve aliases and check a name.
+
+    Parameters
+    ----------
+    name : str
+        An activation name from :data:`ACTIVATIONS` or an alias (``'exp'``).
+
+    Returns
+    -------
+    str
+        The canonical name.
+
+    Raises
+    ------
+    UnknownNameError
+        If the name is unknown; the message lists every valid name.
+    """
+    if not isinstance(name, str):
+        raise UnknownNameError(f"activation name must be a string; got {name!r} "
+                               f"({_valid_names_message()})")
+    key = ALIASES.get(name, name)
+    if key not in ACTIVATIONS:
+        raise UnknownNameError(f"unknown activation {name!r}; {_valid_names_message()}")
+    return key
+
+
+def activation_params(name: str, **params) -> dict:
+    """The full parameter dict of an activation: defaults overridden by ``params``.
+
+    Parameters
+    ----------
+    name : str
+        Activation name (aliases allowed).
+    **params : float
+        Only ``scale`` for ``'exp_scale'`` and ``shift`` for ``'exp_shift'`` exist.
+
+    Returns
+    -------
+    dict
+        ``{}`` for activations without parameters.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown activation or a parameter the activation does not take.
+    """
+    key = canonical_name(name)
+    accepted = _PARAMS.get(key, {})
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        takes = f"takes only {sorted(accepted)}" if accepted else "takes no parameters"
+        raise UnknownNameError(f"activation {key!r} {takes}; got unknown parameter(s) {unknown}")
+    full = dict(accepted)
+    for k, v in params.items():
+        try:
+            full[k] = float(v)
+        except (TypeError, ValueError):
+            raise UnknownNameError(f"parameter {k!r} of activation {key!r} must be a number; "
+                                   f"got {v!r}") from None
+    return full
+
+
+# ----------------------------------------------------------------------------- keras formulas
+
+def _relu3(x):
+    return ops.relu(x * x * x)
+
+
+_KERAS_FORMULAS: dict[str, Callable] = {
+    "shift_scale_relu": lambda z, p: _relu3(z - 0.2),
+    "shift_relu": lambda z, p: ops.relu(z - 0.2),
+    "scale_relu": lambda z, p: _relu3(z),
+    "shift_scale_tanh": lambda z, p: 500.0 * ops.tanh(z - 6.0) + 500.0,
+    "shift_tanh": lambda z, p: ops.tanh(z - 6.0),
+    "scale_tanh": lambda z, p: 500.0 * ops.tanh(z) + 500.0,
+    "shift_scale_sigmoid": lambda z, p: 4000.0 * ops.sigmoid(z - 8.0),
+    "shift_sigmoid": lambda z, p: ops.sigmoid(z - 8.0),
+    "scale_sigmoid": lambda z, p: 4000.0 * ops.sigmoid(z),
+    "exp_relu": lambda z, p: ops.relu(ops.exp(0.1 * z) - 1.0),
+    "log": lambda z, p: ops.log(ops.abs(z) + _EPS_LOG),
+    "log_relu": lambda z, p: ops.relu(ops.log(ops.abs(z) + _EPS_LOG)),
+    "exp_scale": lambda z, p: ops.exp(p["scale"] * z),
+    "exp_shift": lambda z, p: ops.exp(z - p["shift"]),
+}
+
+
+@keras.saving.register_keras_serializable(package="seqlib")
+class SeqlibActivation:
+    """A seqlib activation as a Keras-serialisable callable.
+
+    Parameters
+    ----------
+    name : str
+        One of the non-built-in names of :data:`ACTIVATIONS` (modified, ablation, log or
+        parametric activations).
+    **params : float
+        ``scale`` for ``'exp_scale'``, ``shift`` for ``'exp_shift'``; defaults fill the rest.
+
+    Notes
+    -----
+    Calling the object on a tensor ``z`` of any shape, e.g. ``(N, L, F)``, returns the activation
+    of the same shape and dtype. ``get_config()`` returns ``{"name": ..., **params}``, which Keras
+    writes into a saved model; ``from_config`` rebuilds an equal object.
+    """
+
+    def __init__(self, name: str, **params):
+        key = canonical_name(name)
+        if key not in _KERAS_FORMULAS:
+            raise UnknownNameError(f"{key!r} is a Keras built-in activation; use "
+                                   f"get_activation({key!r}) instead of SeqlibActivation")
+        self.name = key
+        self.params = activation_params(key, **params)
+        self.__name__ = key  # some tooling reads an activation's __name__
+
+    def __call__(self, x):
+        return _KERAS_FORMULAS[self.name](x, self.params)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, **self.params}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SeqlibActivation":
+        return cls(**config)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, SeqlibActivation) and other.name == self.name
+                and other.params == self.params)
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(sorted(self.params.items()))))
+
+    def __repr__(self) -> str:
+        args = "".join(f", {k}={v!r}" for k, v in self.params.items())
+        return f"SeqlibActivation({self.name!r}{args})"
+
+
+def get_activation(name: str, **params) -> Callable:
+    """A Keras activation callable by name.
+
+    Parameters
+    ----------
+    name : str
+        Any name in :data:`ACTIVATIONS`, or the alias ``'exp'`` for ``'exponential'``.
+    **params : float
+        ``scale`` for ``'exp_scale'`` (exp(scale * z), default 1) and ``shift`` for
+        ``'exp_shift'`` (exp(z - shift), default 0). Other activations take none.
+
+    Returns
+    -------
+    callable
+        Maps a tensor of any shape, e.g. ``(N, L, F)``, to one of the same shape; pass it as
+        ``keras.layers.Activation(get_activation(name))``. The paper's seven activations are the
+        Keras built-in functions (serialised by name); the rest are :class:`SeqlibActivation`.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unknown name (the message lists all valid names) or an unknown parameter.
+    """
+    key = canonical_name(name)
+    if key in _KERAS_BUILTINS:
+        activation_params(key, **params)  # rejects parameters
+        return _KERAS_BUILTINS[key]
+    return SeqlibActivation(key, **params)
+
+
+# ----------------------------------------------------------------------------- numpy reference
+
+def _np_sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _np_relu3(x):
+    return np.maximum(0.0, x * x * x)
+
+
+_NUMPY_FORMULAS: dict[str, Callable] = {
+    "relu": lambda z, p: np.maximum(0.0, z),
+    "exponential": lambda z, p: np.exp(z),
+    "sigmoid": lambda z, p: _np_sigmoid(z),
+    "tanh": lambda z, p: np.tanh(z),
+    "softplus": lambda z, p: np.logaddexp(0.0, z),
+    "linear": lambda z, p: z.copy(),
+    "elu": lambda z, p: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
+    "shift_scale_relu": lambda z, p: _np_relu3(z - 0.2),
+    "shift_relu": lambda z, p: np.maximum(0.0, z - 0.2),
+    "scale_relu": lambda z, p: _np_relu3(z),
+    "shift_scale_tanh": lambda z, p: 500.0 * np.tanh(z - 6.0) + 500.0,
+    "shift_tanh": lambda z, p: np.tanh(z - 6.0),
+    "scale_tanh": lambda z, p: 500.0 * np.tanh(z) + 500.0,
+    "shift_scale_sigmoid": lambda z, p: 4000.0 * _np_sigmoid(z - 8.0),
+    "shift_sigmoid": lambda z, p: _np_sigmoid(z - 8.0),
+    "scale_sigmoid": lambda z, p: 4000.0 * _np_sigmoid(z),
+    "exp_relu": lambda z, p: np.maximum(0.0, np.exp(0.1 * z) - 1.0),
+    "log": lambda z, p: np.log(np.abs(z) + _EPS_LOG),
+    "log_relu": lambda z, p: np.maximum(0.0, np.log(np.abs(z) + _EPS_LOG)),
+    "exp_scale": lambda z, p: np.exp(p["scale"] * z),
+    "exp_shift": lambda z, p: np.exp(z - p["shift"]),
+}
+
+
+def activation_numpy(name: str, z, **params) -> np.ndarray:
+    """NumPy reference implementation of an activation.
+
+    Parameters
+    ----------
+    name : str
+        Any name in :data:`ACTIVATIONS` (or ``'exp'``).
+    z : array_like, any shape, e.g. shape=(n,) for a plot axis or shape=(N, L, F)
+        Pre-activation values.
+    **params : float
+        As for :func:`get_activation`.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``z``, float64
+        Overflow gives ``inf`` silently (e.g. ``exponential`` of large z), as in Keras.
+
+    Examples
+    --------
+    The seven curves of Fig 1a::
+
+        z = np.linspace(-3, 3, 601)
+        curves = {n: activation_numpy(n, z) for n in PAPER_ACTIVATIONS}
+    """
+    key = canonical_name(name)
+    p = activation_params(key, **params)
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return np.asarray(_NUMPY_FORMULAS[key](z, p), dtype=np.float64)

@@ -1,0 +1,267 @@
+"""Training and evaluation with the paper's protocol (methods.md §4), seeded and guarded against NaN.
+
+Defaults are the authors': Adam (lr 1e-3), binary cross-entropy on sigmoid outputs, batch 100 shuffled
+every epoch, at most 100 epochs, early stopping (patience 20) and ReduceLROnPlateau (factor 0.2,
+patience 5, min 1e-7) on the validation monitor, and the **last-epoch** weights kept
+(``restore_best=False``), as in their scripts.
+
+Two deliberate differences, both documented in the book:
+
+* The validation monitor (``val_aupr`` / ``val_auroc``) is computed exactly with scikit-learn on the
+  whole validation set each epoch (mean over classes, trapezoid AUPR), the same numbers as the paper's
+  test metrics. The authors' Keras ``AUC`` metric used 200 thresholds and pooled all classes (micro).
+* Training-set AUC metrics are not tracked (they cost time and nothing uses them).
+
+The loop is Keras' ``fit`` fed by an in-memory ``tf.data`` pipeline with several steps per compiled call
+(``steps_per_execution``) and large evaluation batches; ``benchmarks/bench_training.py`` measures what
+this buys against a plain ``model.fit`` on numpy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from .datasets import Split
+from .errors import TrainingDivergedError
+from .metrics import binary_crossentropy, classification_metrics
+
+MONITOR_MODES = {"val_aupr": "max", "val_auroc": "max", "val_loss": "min"}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training protocol. Every field has the paper's value as default.
+
+    Attributes
+    ----------
+    epochs : int
+        Maximum number of epochs (paper: 100).
+    batch_size : int
+        Training batch size (paper: 100).
+    learning_rate : float
+        Adam learning rate (paper: 1e-3).
+    patience : int or None
+        Early-stopping patience in epochs (paper: 20); None trains all ``epochs``.
+    lr_patience, lr_factor, min_lr
+        ReduceLROnPlateau (paper: 5, 0.2, 1e-7); ``lr_patience=None`` disables it.
+    monitor : {"val_aupr", "val_auroc", "val_loss"}
+        Paper: val_aupr for Tasks 1-2, val_auroc for Task 3, the in vivo tasks and the controls.
+    restore_best : bool
+        Restore the weights of the best monitored epoch at the end (paper: False, last epoch kept).
+    seed : int
+        Seeds weight initialisation, dropout and shuffling.
+    eval_batch_size : int
+        Batch size for validation/test predictions (no effect on results).
+    steps_per_execution : int
+        Training steps per compiled call (no effect on results; fewer Python round trips).
+    """
+
+    epochs: int = 100
+    batch_size: int = 100
+    learning_rate: float = 1e-3
+    patience: int | None = 20
+    lr_patience: int | None = 5
+    lr_factor: float = 0.2
+    min_lr: float = 1e-7
+    monitor: str = "val_aupr"
+    restore_best: bool = False
+    seed: int = 0
+    eval_batch_size: int = 2000
+    steps_per_execution: int = 16
+
+    def __post_init__(self):
+        if self.monitor not in MONITOR_MODES:
+            raise ValueError(f"monitor must be one of {sorted(MONITOR_MODES)}; got {self.monitor!r}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be positive")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def set_seed(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, numpy and the Keras backend; on TensorFlow also make ops deterministic."""
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    if deterministic and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
+
+
+def predict(model, X, batch_size: int = 2000) -> np.ndarray:
+    """Model outputs for ``X`` of shape (N, L, 4), in batches, as a float32 array (N, T)."""
+    X = np.asarray(X, dtype=np.float32)
+    outputs = [np.asarray(model(X[i:i + batch_size], training=False)) for i in range(0, len(X), batch_size)]
+    return np.concatenate(outputs).astype(np.float32) if outputs else np.zeros((0, model.output_shape[-1]), np.float32)
+
+
+def evaluate(model, split: Split, batch_size: int = 2000) -> dict:
+    """Test metrics exactly as the paper: per-class AUROC and trapezoid AUPR, their means, and the loss.
+
+    Returns
+    -------
+    dict with ``auroc``, ``aupr``, ``auroc_per_class``, ``aupr_per_class``, ``loss``, ``n``, ``n_classes``
+    """
+    scores = predict(model, split.X, batch_size)
+    result = classification_metrics(split.y, scores)
+    result["loss"] = binary_crossentropy(split.y, scores)
+    return result
+
+
+def _describe(model) -> str:
+    try:
+        act = model.get_layer("conv1_activation").activation
+        name = getattr(act, "name", None) or getattr(act, "__name__", None) or str(act)
+    except (ValueError, AttributeError):
+        name = "unknown"
+    return f"model {model.name!r} with first-layer activation {name!r}"
+
+
+def _check_finite_weights(model, epoch: int) -> None:
+    for w in model.weights:
+        value = np.asarray(w)
+        if not np.isfinite(value).all():
+            raise TrainingDivergedError(f"training diverged at epoch {epoch + 1}: weight {w.path!r} holds NaN/inf "
+                                        f"({_describe(model)}); try a smaller learning rate or another initializer")
+
+
+def _make_callback(model, valid: Split, config: TrainConfig, history: dict, bar):
+    import keras
+
+    mode = MONITOR_MODES[config.monitor]
+    state = {"best": -math.inf if mode == "max" else math.inf, "best_weights": None, "epoch_start": 0.0}
+
+    class EpochEnd(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            state["epoch_start"] = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            loss = None if logs is None else logs.get("loss")
+            if loss is not None and not math.isfinite(float(loss)):
+                raise TrainingDivergedError(f"training diverged at epoch {len(history['loss']) + 1}: the loss became "
+                                            f"{float(loss)} ({_describe(model)})")
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs if logs is not None else {}
+            loss = float(logs.get("loss", float("nan")))
+            if not math.isfinite(loss):
+                raise TrainingDivergedError(f"training diverged at epoch {epoch + 1}: the loss became {loss} "
+                                            f"({_describe(model)})")
+            _check_finite_weights(model, epoch)
+            scores = predict(model, valid.X, config.eval_batch_size)
+            if not np.isfinite(scores).all():
+                raise TrainingDivergedError(f"training diverged at epoch {epoch + 1}: validation predictions are "
+                                            f"NaN/inf ({_describe(model)})")
+            val = classification_metrics(valid.y, scores)
+            logs.update(val_loss=binary_crossentropy(valid.y, scores), val_auroc=val["auroc"], val_aupr=val["aupr"])
+            lr = float(np.asarray(model.optimizer.learning_rate))
+            for key, value in (("loss", loss), ("val_loss", logs["val_loss"]), ("val_auroc", val["auroc"]),
+                               ("val_aupr", val["aupr"]), ("lr", lr),
+                               ("seconds", time.perf_counter() - state["epoch_start"])):
+                history[key].append(float(value))
+            current = logs[config.monitor]
+            if (current > state["best"]) if mode == "max" else (current < state["best"]):
+                state["best"] = current
+                history["best_epoch"] = epoch
+                if config.restore_best:
+                    state["best_weights"] = model.get_weights()
+            if bar is not None:
+                bar.set_postfix(loss=f"{loss:.3f}", val_auroc=f"{val['auroc']:.3f}", val_aupr=f"{val['aupr']:.3f}")
+                bar.update(1)
+
+    return EpochEnd(), state
+
+
+def _dataset(split: Split, batch_size: int, seed: int):
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((split.X.astype(np.float32), split.y.astype(np.float32)))
+    ds = ds.shuffle(len(split), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), *, progress: bool = True,
+        description: str = "training") -> dict:
+    """Train ``model`` on ``train`` with the paper's protocol; validate on ``valid`` every epoch.
+
+    Call :func:`set_seed` before building the model so that initial weights are seeded too
+    (:func:`train_model` does both).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Maps (N, L, 4) to sigmoid probabilities (N, T); not yet compiled.
+    train, valid : Split
+    config : TrainConfig
+    progress : bool
+        A tqdm bar over epochs with the latest loss and validation metrics.
+
+    Returns
+    -------
+    dict
+        Per-epoch lists ``loss``, ``val_loss``, ``val_auroc``, ``val_aupr``, ``lr``, ``seconds``, plus
+        ``best_epoch`` (0-based) and ``stopped_epoch`` (epochs actually trained).
+
+    Raises
+    ------
+    TrainingDivergedError
+        The loss, a weight or a validation prediction became NaN/inf; the message names the epoch and
+        the first-layer activation.
+    """
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+                  loss=keras.losses.BinaryCrossentropy(), steps_per_execution=config.steps_per_execution,
+                  jit_compile=False)
+    history = {k: [] for k in ("loss", "val_loss", "val_auroc", "val_aupr", "lr", "seconds")}
+    history["best_epoch"] = None
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=config.epochs, desc=description, unit="epoch", leave=False)
+    callback, state = _make_callback(model, valid, config, history, bar)
+    mode = MONITOR_MODES[config.monitor]
+    callbacks = [callback]
+    if config.lr_patience is not None:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=config.monitor, factor=config.lr_factor,
+                                                           patience=config.lr_patience, min_lr=config.min_lr,
+                                                           mode=mode, verbose=0))
+    if config.patience is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience, mode=mode,
+                                                       restore_best_weights=False, verbose=0))
+    data = _dataset(train, config.batch_size, config.seed)
+    try:
+        if data is not None:
+            model.fit(data, epochs=config.epochs, callbacks=callbacks, verbose=0, shuffle=False)
+        else:
+            model.fit(train.X, train.y, batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
+                      callbacks=callbacks, verbose=0)
+    finally:
+        if bar is not None:
+            bar.close()
+    if config.restore_best and state["best_weights"] is not None:
+        model.set_weights(state["best_weights"])
+    history["stopped_epoch"] = len(history["loss"])
+    return history
+
+
+def train_model(build, train: Split, valid: Split, config: TrainConfig = TrainConfig(), **kwargs):
+    """Seed, build and train: ``build()`` must return a fresh keras.Model. Returns ``(model, history)``."""
+    set_seed(config.seed)
+    model = build()
+    history = fit(model, train, valid, config, **kwargs)
+    return model, history
+
+
+def with_overrides(config: TrainConfig, **overrides) -> TrainConfig:
+    """A copy of ``config`` with non-None ``overrides`` applied."""
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -2,6 +2,7 @@
 
     seqlib simulate task1 --seed 33 --out data/synthetic_dataset.h5
     seqlib simulate task3 --seed 22 --out data/synthetic_code_dataset.h5
+    seqlib run --task task1 --model cnn-deep --activation relu exponential --trials 10
     seqlib notebooks --profile quick --out book/chapters [01 02 ...]
 """
 
@@ -55,6 +56,19 @@ def _cmd_notebooks(args) -> int:
     return 0
 
 
+def _cmd_run(args) -> int:
+    from .runs import RunConfig, grid, results_table, run_grid
+
+    base = RunConfig(task=args.task, epochs=args.epochs, patience=None if args.patience < 0 else args.patience,
+                     n_sequences=args.n_sequences, initializer=args.initializer, restore_best=args.restore_best)
+    trials = range(args.first_trial, args.first_trial + args.trials)
+    configs = grid(base, model=args.model, activation=args.activation, trial=trials)
+    runs = run_grid(configs, progress=not args.quiet)
+    table = results_table(runs)[["model", "activation", "trial", "test_auroc", "test_aupr", "epochs_trained", "key"]]
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seqlib", description="Koo & Ploenzke (2021) companion: data, "
                                      "models, filters and notebooks.")
@@ -73,6 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="'reference' replays the authors' per-sequence generator (slow, exact)")
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.set_defaults(func=_cmd_simulate)
+
+    rn = sub.add_parser("run", help="train (or load cached) runs: every model x activation x trial")
+    rn.add_argument("--task", default="task1")
+    rn.add_argument("--model", nargs="+", default=["cnn-deep"])
+    rn.add_argument("--activation", nargs="+", default=["relu", "exponential"])
+    rn.add_argument("--trials", type=int, default=1, help="number of trials (seeds)")
+    rn.add_argument("--first-trial", type=int, default=0, help="first trial index (for cluster array jobs)")
+    rn.add_argument("--epochs", type=int, default=100)
+    rn.add_argument("--patience", type=int, default=20, help="early-stopping patience; -1 disables")
+    rn.add_argument("--n-sequences", type=int, default=None, help="synthetic task size (default: the paper's)")
+    rn.add_argument("--initializer", default="glorot_uniform", help="first-layer initializer")
+    rn.add_argument("--restore-best", action="store_true", help="keep the best epoch (paper: last epoch)")
+    rn.add_argument("--quiet", action="store_true")
+    rn.set_defaults(func=_cmd_run)
 
     nb = sub.add_parser("notebooks", help="execute the book's notebooks with papermill at a profile")
     nb.add_argument("names", nargs="*", help="notebook name prefixes (default: all)")

@@ -73,7 +73,6 @@ class Conv:
     padding: str
     dropout: float
     first: bool = False
-    scale: bool = True    # filters are multiplied by width_multiplier
 
 
 @dataclass(frozen=True)
@@ -282,7 +281,7 @@ def _resolve_activation(activation) -> Callable:
 def _conv_block(x, block: Conv, idx: int, width: int, activation, initializer, regularizer,
                 bn: bool = True):
     p = f"conv{idx}"
-    x = keras.layers.Conv1D(block.filters * (width if block.scale else 1), block.kernel,
+    x = keras.layers.Conv1D(block.filters * width, block.kernel,
                             strides=1, padding=block.padding, use_bias=False,
                             kernel_initializer=initializer, kernel_regularizer=regularizer,
                             name=p)(x)
@@ -467,7 +466,7 @@ def first_layer_activation_model(model: keras.Model) -> keras.Model:
     layer = _find_layer(model, ("conv1_activation",))
     if layer is None:
         layer = _paper_convention(model, post=True)
-    return keras.Model(model.inputs, layer.output, name=f"{model.name}_conv1_activation")
+    return keras.Model(_inputs_of(model), layer.output, name=f"{model.name}_conv1_activation")
 
 
 def first_layer_preactivation_model(model: keras.Model) -> keras.Model:
@@ -487,7 +486,12 @@ def first_layer_preactivation_model(model: keras.Model) -> keras.Model:
     layer = _find_layer(model, ("conv1_bn", "conv1"))
     if layer is None:
         layer = _paper_convention(model, post=False)
-    return keras.Model(model.inputs, layer.output, name=f"{model.name}_conv1_preactivation")
+    return keras.Model(_inputs_of(model), layer.output, name=f"{model.name}_conv1_preactivation")
+
+
+def _inputs_of(model: keras.Model):
+    """The model's input tensor (a list only for multi-input models)."""
+    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
 
 
 def _paper_convention(model: keras.Model, post: bool):

@@ -7,7 +7,6 @@ import math
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import keras
@@ -192,59 +191,79 @@ def _predict(model, x):
     return keras.ops.convert_to_numpy(model(x, training=False))
 
 
-@pytest.mark.parametrize("name,params", CASES, ids=CASE_IDS)
-def test_save_load_round_trip(name, params, tmp_path):
-    model = _tiny_model(name, params)
+FRESH_SCRIPT = """
+import json, sys
+import numpy as np
+import keras
+import seqlib.activations  # registers seqlib>SeqlibActivation; nothing else from seqlib
+tmp, n = sys.argv[1], int(sys.argv[2])
+out, configs = {}, {}
+x = np.load(tmp + "/x.npy")
+for i in range(n):
+    m = keras.models.load_model(f"{tmp}/m{i}.keras")
+    out[str(i)] = keras.ops.convert_to_numpy(m(x, training=False))
+    act = m.get_layer("conv1_activation").activation
+    configs[str(i)] = act.get_config() if hasattr(act, "get_config") else act.__name__
+np.savez(tmp + "/pred.npz", **out)
+json.dump(configs, open(tmp + "/configs.json", "w"))
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def saved_models(tmp_path_factory):
+    """Every case as a tiny model saved to ``m{i}.keras`` with its predictions; a fresh process
+    (same backend) starts loading them at once and runs while the in-process tests run."""
+    tmp = tmp_path_factory.mktemp("saved")
     x = _one_hot(5, 12)
-    path = tmp_path / "m.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
+    np.save(tmp / "x.npy", x)
+    models, expected = {}, {}
+    for i, (name, params) in enumerate(CASES):
+        models[i] = _tiny_model(name, params, seed=i)
+        models[i].save(tmp / f"m{i}.keras")
+        expected[i] = _predict(models[i], x)
+    env = {**os.environ, "KERAS_BACKEND": keras.backend.backend(), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen([sys.executable, "-c", FRESH_SCRIPT, str(tmp), str(len(CASES))],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    yield {"tmp": tmp, "x": x, "models": models, "expected": expected, "proc": proc}
+    if proc.poll() is None:  # a failure elsewhere left it running: stop our own child
+        proc.kill()
+        proc.communicate()
+
+
+@pytest.mark.parametrize("i", range(len(CASES)), ids=CASE_IDS)
+def test_save_load_round_trip(i, saved_models):
+    name, params = CASES[i]
+    loaded = keras.models.load_model(saved_models["tmp"] / f"m{i}.keras")
     act = loaded.get_layer("conv1_activation").activation
     if name in A.PAPER_ACTIVATIONS:
         assert act is A.get_activation(name)
     else:
         assert isinstance(act, A.SeqlibActivation)
         assert act.get_config() == {"name": name, **A.activation_params(name, **params)}
-        assert act is not model.get_layer("conv1_activation").activation  # rebuilt, not shared
-    np.testing.assert_array_equal(_predict(loaded, x), _predict(model, x))
+        original = saved_models["models"][i].get_layer("conv1_activation").activation
+        assert act is not original and act == original  # rebuilt from the config, equal
+    np.testing.assert_array_equal(_predict(loaded, saved_models["x"]), saved_models["expected"][i])
 
 
-def test_round_trip_in_fresh_process(tmp_path):
-    """Save in this process, load in a new one that only imports seqlib.activations."""
-    x = _one_hot(5, 12)
-    np.save(tmp_path / "x.npy", x)
-    expected = {}
+def test_round_trip_in_fresh_process(saved_models):
+    """The models saved here load in a new process that only imports seqlib.activations."""
+    tmp, proc = saved_models["tmp"], saved_models["proc"]
+    try:
+        _, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    assert proc.returncode == 0, stderr[-3000:]
+    pred = np.load(tmp / "pred.npz")
+    configs = json.loads((tmp / "configs.json").read_text())
     for i, (name, params) in enumerate(CASES):
-        model = _tiny_model(name, params, seed=i)
-        model.save(tmp_path / f"m{i}.keras")
-        expected[i] = _predict(model, x)
-    script = textwrap.dedent(f"""
-        import json, sys
-        import numpy as np
-        import keras
-        import seqlib.activations  # registers seqlib>SeqlibActivation
-        out, configs = {{}}, {{}}
-        x = np.load({str(tmp_path / 'x.npy')!r})
-        for i in range({len(CASES)}):
-            m = keras.models.load_model({str(tmp_path)!r} + f"/m{{i}}.keras")
-            out[str(i)] = keras.ops.convert_to_numpy(m(x, training=False))
-            act = m.get_layer("conv1_activation").activation
-            configs[str(i)] = act.get_config() if hasattr(act, "get_config") else act.__name__
-        np.savez({str(tmp_path / 'pred.npz')!r}, **out)
-        json.dump(configs, open({str(tmp_path / 'configs.json')!r}, "w"))
-    """)
-    env = {**os.environ, "KERAS_BACKEND": keras.backend.backend(), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    res = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True,
-                         text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-3000:]
-    pred = np.load(tmp_path / "pred.npz")
-    configs = json.loads((tmp_path / "configs.json").read_text())
-    for i, (name, params) in enumerate(CASES):
-        np.testing.assert_array_equal(pred[str(i)], expected[i], err_msg=CASE_IDS[i])
+        np.testing.assert_array_equal(pred[str(i)], saved_models["expected"][i],
+                                      err_msg=CASE_IDS[i])
         if name in A.PAPER_ACTIVATIONS:
             assert configs[str(i)] == name
         else:
             assert configs[str(i)] == {"name": name, **A.activation_params(name, **params)}
-    # the parameter really reached the file: exp_scale at 0.5 is not exp_scale at the default 1
+    # the parameter really reached the file: exp_scale at 0.5, not at the default 1
     i05 = CASES.index(("exp_scale", {"scale": 0.5}))
-    assert configs[str(i05)]["scale"] == 0.5
+    assert configs[str(i05)] == {"name": "exp_scale", "scale": 0.5}

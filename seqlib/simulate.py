@@ -129,17 +129,21 @@ def sample_sequence_models(pool: Sequence[Motif], n_sequences: int, length: int,
     counts, probs = _normalise_counts(count_probs)
     widths, bank, offsets = _pool_arrays(pool, length, counts, probs)
     kmax = int(counts.max())
-    n = counts[np.minimum(np.searchsorted(np.cumsum(probs), rng.random(n_sequences), side="right"),
-                          len(counts) - 1)]
-    slot = np.arange(kmax)[None, :] < n[:, None]                          # (N, K) valid slots
+    cdf = np.cumsum(probs)
 
-    # motif choice, redrawing rows whose motifs do not fit (paper: 0 < total width < L)
-    planted = rng.integers(0, len(pool), size=(n_sequences, kmax))
-    total = np.where(slot, widths[planted], 0).sum(1)
+    def draw(size):
+        """Motif count and motifs for ``size`` sequences; slots past the count are masked."""
+        n = counts[np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), len(counts) - 1)]
+        slot = np.arange(kmax)[None, :] < n[:, None]
+        chosen = rng.integers(0, len(pool), size=(size, kmax))
+        return n, slot, chosen, np.where(slot, widths[chosen], 0).sum(1)
+
+    # redraw rows whose motifs do not fit (paper: 0 < total width < L); like the authors' loop, a
+    # redraw draws the motif count again too
+    n, slot, planted, total = draw(n_sequences)
     bad = np.flatnonzero(total >= length)
     while bad.size:
-        planted[bad] = rng.integers(0, len(pool), size=(bad.size, kmax))
-        total[bad] = np.where(slot[bad], widths[planted[bad]], 0).sum(1)
+        n[bad], slot[bad], planted[bad], total[bad] = draw(bad.size)
         bad = bad[total[bad] >= length]
     planted = np.where(slot, planted, -1)
 

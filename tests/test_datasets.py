@@ -444,3 +444,15 @@ def test_make_fixtures_regenerates_the_shipped_files(tmp_path, fixture_dir):
             for key in old:
                 np.testing.assert_array_equal(new[key][()], old[key][()])
                 assert new[key].dtype == old[key].dtype
+
+
+def test_deepsea_hdf5_reader_reads_in_blocks(tmp_path):
+    import h5py
+    from seqlib.datasets import _read_columns
+    data = np.arange(5 * 4 * 23).reshape(5, 4, 23).astype(np.uint8)
+    with h5py.File(tmp_path / "x.h5", "w") as f:
+        f["x"] = data
+    index = np.array([0, 3, 4, 9, 10, 21, 22])
+    with h5py.File(tmp_path / "x.h5", "r") as f:
+        np.testing.assert_array_equal(_read_columns(f["x"], index, chunk=4), data[:, :, index])
+        np.testing.assert_array_equal(_read_columns(f["x"], np.array([], int), chunk=4), data[:, :, :0])

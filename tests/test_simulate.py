@@ -327,3 +327,16 @@ def test_sample_sequence_models_direct_use():
     assert sm.model.shape == (50, 30, 4) and sm.planted.shape == (50, 3)
     assert set(sm.n_motifs.tolist()) == {1, 3}
     assert ((sm.model == [1, 0, 0, 0]).all(-1).sum(1) == 4 * sm.n_motifs).all()
+
+
+def test_rejected_draws_redraw_the_motif_count_like_the_authors():
+    # pool: a 12-wide and a 2-wide motif, L=20, 1 or 2 motifs with p=0.5 each. Two 12-wide motifs do not
+    # fit, so the authors' loop (which redraws the count too) accepts 2 motifs with probability
+    # 0.5 * 0.75 / (0.5 + 0.5 * 0.75) = 0.4286; keeping the count would give 0.5.
+    from seqlib.motifs import Motif
+    from seqlib.simulate import sample_sequence_models
+    wide = Motif("w", "w", np.full((12, 4), 0.25))
+    narrow = Motif("n", "n", np.full((2, 4), 0.25))
+    sm = sample_sequence_models([wide, narrow], 40_000, 20, {1: 0.5, 2: 0.5}, np.random.default_rng(0))
+    assert abs((sm.n_motifs == 2).mean() - 0.375 / 0.875) < 0.01
+    assert ((sm.planted[:, 0] == 0) & (sm.planted[:, 1] == 0)).sum() == 0

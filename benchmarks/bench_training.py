@@ -2,8 +2,9 @@
 
 For each loop it trains CNN-deep (exponential first layer) on the full Task-1 training set (21,000
 sequences, batch 100) with validation on 3,000 sequences every epoch, and reports the steady-state
-epoch time (median of the epochs after the first, which pays for tracing), sequences per second and
-the achieved FLOP rate as a fraction of the machine's float32 limit.
+epoch time (median of the epochs after the first, which pays for tracing; the best epoch is printed
+too because this VM's epoch times vary by up to 2x), sequences per second and the achieved FLOP rate
+as a fraction of the machine's float32 limit.
 
 * FLOPs are counted from the model's layers: a Conv1D or Dense does ``2 × outputs × fan-in`` multiply-adds
   forward; training does the forward pass, the weight gradient (same cost) and the input gradient (same
@@ -11,7 +12,11 @@ the achieved FLOP rate as a fraction of the machine's float32 limit.
 * The limit is 200 GFLOP/s (this 2-core machine, as stated in the issue); a float32 matmul peak is also
   measured in the same run and the fraction of it is printed too.
 * "plain fit" is what the paper's scripts do: numpy arrays, batch 100, Keras metrics accuracy + AUC(ROC) +
-  AUC(PR) on training and validation, ``validation_data`` each epoch.
+  AUC(PR) on training and validation, ``validation_data`` each epoch, TensorFlow's default threads.
+* "seqlib fit" is :func:`seqlib.training.fit` in the same process (tf.data pipeline, several steps per
+  compiled call, exact validation metrics with large batches, no training-set AUC).
+* "seqlib run_grid" is how the project trains: runs in worker processes pinned to 1 thread each, as many
+  workers as cores, here two runs (two trials) at once; its rate is the sum over the concurrent runs.
 
     .venv/bin/python benchmarks/bench_training.py [--epochs 4] [--n-train 21000]
 """
@@ -105,7 +110,7 @@ def seqlib_fit(build, train, valid, epochs: int, **overrides) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per loop (the first is excluded)")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs per loop (the first is excluded)")
     parser.add_argument("--n-train", type=int, default=21_000)
     parser.add_argument("--model", default="cnn-deep")
     parser.add_argument("--activation", default="exponential")
@@ -139,17 +144,42 @@ def main() -> None:
         loops.append((f"seqlib fit (steps/exec {spe})",
                       lambda spe=spe: seqlib_fit(build, train, valid, args.epochs, steps_per_execution=spe)))
 
-    print(f"{'loop':32s} {'epoch s':>8s} {'seq/s':>8s} {'GFLOP/s':>8s} {'of 200':>7s} {'of peak':>8s}")
-    rates = {}
+    print(f"{'loop':32s} {'epoch s':>8s} {'seq/s':>8s} {'GFLOP/s':>8s} {'of 200':>7s} {'of peak':>8s}"
+          f" {'best-epoch GFLOP/s':>19s}")
+    rates, best_rates = {}, {}
     for name, fn in loops:
         times = fn()
         steady = float(np.median(times[1:])) if len(times) > 1 else times[0]
         gflops = work / steady / 1e9
         rates[name] = gflops
+        best_rates[name] = work / min(times[1:] or times) / 1e9
         print(f"{name:32s} {steady:8.2f} {len(train) / steady:8.0f} {gflops:8.1f} {gflops / LIMIT_GFLOPS:7.1%} "
-              f"{gflops / peak:8.1%}   (epochs: {', '.join(f'{t:.1f}' for t in times)})")
+              f"{gflops / peak:8.1%} {best_rates[name]:19.1f}   (epochs: {', '.join(f'{t:.1f}' for t in times)})")
+    # the project's loop: concurrent single-threaded worker runs
+    import tempfile
+
+    from seqlib.runs import RunConfig, default_workers, run_grid
+
+    workers = default_workers()
+    subset = simulate_task1().subsample(n_train=args.n_train)
+    base = dict(task="task1", model=args.model, activation=args.activation, epochs=args.epochs, patience=None,
+                lr_patience=None)
+    with tempfile.TemporaryDirectory() as root:
+        done = run_grid([RunConfig(trial=t, **base) for t in range(workers)], root=root, workers=workers,
+                        progress=False, dataset=subset)
+    per_run = [float(np.median(r.history["seconds"][1:])) for r in done]
+    best_run = [min(r.history["seconds"][1:]) for r in done]
+    gflops = sum(work / t for t in per_run) / 1e9
+    name = f"seqlib run_grid ({workers} x 1 thread)"
+    rates[name] = gflops
+    best_rates[name] = sum(work / t for t in best_run) / 1e9
+    print(f"{name:32s} {np.mean(per_run):8.2f} {sum(len(train) / t for t in per_run):8.0f} {gflops:8.1f} "
+          f"{gflops / LIMIT_GFLOPS:7.1%} {gflops / peak:8.1%} {best_rates[name]:19.1f}   (epochs per run: "
+          + "; ".join(", ".join(f"{t:.1f}" for t in r.history["seconds"]) for r in done) + "; rates summed over runs)")
     names = list(rates)
-    print(f"\nspeed-up of {names[1]} over {names[0]}: {rates[names[1]] / rates[names[0]]:.2f}x")
+    for name in names[1:]:
+        print(f"speed-up of {name} over {names[0]}: {rates[name] / rates[names[0]]:.2f}x median epochs, "
+              f"{best_rates[name] / best_rates[names[0]]:.2f}x best epochs")
 
 
 if __name__ == "__main__":

@@ -233,35 +233,12 @@ def find_run(config: RunConfig, root=None) -> Run | None:
     return _load_finished(config, root / config.key)
 
 
-def run(config: RunConfig, *, root=None, progress: bool = True, force: bool = False, dataset=None) -> Run:
-    """Train ``config`` once and cache it; later calls load the finished run.
-
-    Parameters
-    ----------
-    config : RunConfig
-    root : path, optional
-        Folder of runs (default ``results/runs``).
-    progress : bool
-        tqdm bar over epochs.
-    force : bool
-        Retrain even if a finished run exists (it is replaced atomically).
-    dataset : Dataset, optional
-        Data to train on instead of ``load_task(config.task, ...)`` (tests, user data); it must be
-        what the config describes, since the cache key does not see it.
-
-    Returns
-    -------
-    Run
-    """
+def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None, progress: bool = False) -> None:
+    """Train ``config`` in a temporary folder and rename it to ``root/<key>`` when complete."""
     from .tasks import load_task
     from .training import evaluate, train_model
 
-    root = Path(root) if root is not None else runs_dir()
     final = root / config.key
-    if not force:
-        finished = _load_finished(config, final)
-        if finished is not None:
-            return finished
     root.mkdir(parents=True, exist_ok=True)
     _clean_stale(root, config.key)
     tmp = root / f".{config.key}.{socket.gethostname()}-{os.getpid()}.tmp"
@@ -272,7 +249,7 @@ def run(config: RunConfig, *, root=None, progress: bool = True, force: bool = Fa
         train_cfg = config.train_config()
         start = time.time()
         model, history = train_model(lambda: config.build(ds.length, ds.n_classes), ds.train, ds.valid, train_cfg,
-                                     progress=progress, description=config.label)
+                                     progress=progress, description=config.label, on_epoch=on_epoch)
         history["train_seconds"] = time.time() - start
         metrics = evaluate(model, ds.test)
         metrics["valid"] = {k: v for k, v in evaluate(model, ds.valid).items() if not k.endswith("per_class")}
@@ -293,27 +270,139 @@ def run(config: RunConfig, *, root=None, progress: bool = True, force: bool = Fa
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return _load_finished(config, final)
 
 
-def run_grid(configs: Iterable[RunConfig], *, root=None, progress: bool = True, **kwargs) -> list[Run]:
-    """Run (or load) every config, with a progress bar over runs."""
-    configs = list(configs)
-    runs = []
+def _worker_init(threads: int) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .training import pin_threads
+    pin_threads(threads)
+
+
+def _worker_task(config_dict: dict, root: str, dataset, queue) -> str:
+    config = RunConfig.from_dict(config_dict)
+
+    def on_epoch(epoch, logs):
+        queue.put((config.key, epoch, logs))
+
+    _train_and_store(config, Path(root), dataset, on_epoch)
+    return config.key
+
+
+def default_workers() -> int:
+    """Concurrent training runs: ``$SEQLIB_WORKERS``, else the number of CPU cores."""
+    return max(1, int(os.environ.get("SEQLIB_WORKERS", 0)) or os.cpu_count() or 1)
+
+
+def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progress: bool) -> None:
+    """Train ``todo`` in ``workers`` spawned processes, each pinned to ``threads`` CPU threads."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from queue import Empty
+
+    ctx = multiprocessing.get_context("spawn")
+    manager = ctx.Manager()
+    queue = manager.Queue()
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(configs), desc="runs", unit="run")
-    try:
-        for config in configs:
-            runs.append(run(config, root=root, progress=progress, **kwargs))
+        bar = tqdm(total=sum(c.epochs for c in todo), desc=f"training {len(todo)} run(s) on {workers} worker(s)",
+                   unit="epoch")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(threads,))
+    labels = {c.key: c for c in todo}
+    done_epochs = {c.key: 0 for c in todo}
+
+    def drain():
+        while True:
+            try:
+                key, epoch, logs = queue.get_nowait()
+            except Empty:
+                return
+            done_epochs[key] = epoch + 1
             if bar is not None:
-                bar.set_postfix_str(config.label)
                 bar.update(1)
+                bar.set_postfix_str(f"{labels[key].label} epoch {epoch + 1}: loss {logs['loss']:.3f}, "
+                                    f"val_auroc {logs['val_auroc']:.3f}")
+
+    try:
+        pending = {pool.submit(_worker_task, c.to_dict(), str(root), dataset, queue): c for c in todo}
+        while pending:
+            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            drain()
+            for future in finished:
+                config = pending.pop(future)
+                future.result()                       # re-raises the worker's error
+                if bar is not None:                   # early stopping: count the epochs not trained
+                    bar.update(config.epochs - done_epochs[config.key])
+        pool.shutdown(wait=True)
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
         if bar is not None:
             bar.close()
+        manager.shutdown()
+
+
+def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = None, threads: int = 1,
+             progress: bool = True, force: bool = False, dataset=None) -> list:
+    """Train (or load) every config; unfinished ones train in parallel worker processes.
+
+    Each worker is a fresh process pinned to ``threads`` CPU threads, so a config gives the same weights
+    whether it trains alone, in a grid or on a 64-core node (see :func:`seqlib.training.pin_threads`);
+    on this 2-core machine two 1-thread workers also train faster than one 2-thread process
+    (``benchmarks/bench_training.py``).
+
+    Parameters
+    ----------
+    configs : iterable of RunConfig
+    root : path, optional
+        Folder of runs (default ``results/runs``).
+    workers : int, optional
+        Concurrent runs (default :func:`default_workers`).
+    threads : int
+        CPU threads per run (1: results independent of the core count).
+    progress : bool
+        A tqdm bar over all epochs to train.
+    force : bool
+        Retrain even finished runs (each is replaced atomically).
+    dataset : Dataset, optional
+        Data to train every config on instead of ``load_task(...)`` (tests, user data); the cache key
+        does not see it, so it must be what the configs describe.
+
+    Returns
+    -------
+    list of Run, in the order of ``configs``
+    """
+    configs = list(configs)
+    root = Path(root) if root is not None else runs_dir()
+    todo, seen = [], set()
+    for config in configs:
+        if config.key in seen:
+            continue
+        seen.add(config.key)
+        if force or _load_finished(config, root / config.key) is None:
+            todo.append(config)
+    if todo:
+        _execute(todo, root, min(len(todo), workers or default_workers()), threads, dataset, progress)
+    runs = []
+    for config in configs:
+        finished = _load_finished(config, root / config.key)
+        if finished is None:  # pragma: no cover - a worker returned without finishing
+            raise RuntimeError(f"run {config.label} ({config.key}) did not finish")
+        runs.append(finished)
     return runs
+
+
+def run(config: RunConfig, *, root=None, progress: bool = True, force: bool = False, dataset=None,
+        threads: int = 1):
+    """Train ``config`` once (in a worker process) and cache it; later calls load the finished run.
+
+    See :func:`run_grid` for the parameters.
+    """
+    return run_grid([config], root=root, workers=1, threads=threads, progress=progress, force=force,
+                    dataset=dataset)[0]
 
 
 def grid(base: RunConfig | None = None, **axes: Sequence) -> list[RunConfig]:

@@ -83,6 +83,21 @@ class TrainConfig:
         return asdict(self)
 
 
+def pin_threads(threads: int = 1) -> None:
+    """Fix TensorFlow's CPU thread pools (intra-op ``threads``, inter-op 1).
+
+    Floating-point reductions depend on the thread count (weights differ at ~1e-5 between 1 and 2
+    threads), so the run workers pin it for results that do not depend on the machine's core count.
+    Must be called before TensorFlow runs its first op; a no-op on other backends.
+    """
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
 def set_seed(seed: int, deterministic: bool = True) -> None:
     """Seed Python, numpy and the Keras backend; on TensorFlow also make ops deterministic."""
     import keras
@@ -130,7 +145,7 @@ def _check_finite_weights(model, epoch: int) -> None:
                                         f"({_describe(model)}); try a smaller learning rate or another initializer")
 
 
-def _make_callback(model, valid: Split, config: TrainConfig, history: dict, bar):
+def _make_callback(model, valid: Split, config: TrainConfig, history: dict, bar, on_epoch=None):
     import keras
 
     mode = MONITOR_MODES[config.monitor]
@@ -173,6 +188,8 @@ def _make_callback(model, valid: Split, config: TrainConfig, history: dict, bar)
             if bar is not None:
                 bar.set_postfix(loss=f"{loss:.3f}", val_auroc=f"{val['auroc']:.3f}", val_aupr=f"{val['aupr']:.3f}")
                 bar.update(1)
+            if on_epoch is not None:
+                on_epoch(epoch, {k: history[k][-1] for k in ("loss", "val_auroc", "val_aupr", "seconds")})
 
     return EpochEnd(), state
 
@@ -190,7 +207,7 @@ def _dataset(split: Split, batch_size: int, seed: int):
 
 
 def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), *, progress: bool = True,
-        description: str = "training") -> dict:
+        description: str = "training", on_epoch=None) -> dict:
     """Train ``model`` on ``train`` with the paper's protocol; validate on ``valid`` every epoch.
 
     Call :func:`set_seed` before building the model so that initial weights are seeded too
@@ -204,6 +221,9 @@ def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), 
     config : TrainConfig
     progress : bool
         A tqdm bar over epochs with the latest loss and validation metrics.
+    on_epoch : callable, optional
+        Called as ``on_epoch(epoch, {"loss", "val_auroc", "val_aupr", "seconds"})`` after each epoch
+        (the run workers use it to report progress to the parent process).
 
     Returns
     -------
@@ -228,7 +248,7 @@ def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), 
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=config.epochs, desc=description, unit="epoch", leave=False)
-    callback, state = _make_callback(model, valid, config, history, bar)
+    callback, state = _make_callback(model, valid, config, history, bar, on_epoch)
     mode = MONITOR_MODES[config.monitor]
     callbacks = [callback]
     if config.lr_patience is not None:

@@ -9,7 +9,7 @@ import pytest
 
 import seqlib.runs as runs
 from seqlib.errors import UnknownNameError
-from seqlib.runs import RunConfig, grid, results_table, run
+from seqlib.runs import RunConfig, grid, results_table, run, run_grid
 from seqlib.simulate import simulate_task1
 
 
@@ -50,27 +50,54 @@ def test_run_trains_once_then_loads(tmp_path, data, monkeypatch):
     assert (first.path / "DONE").exists() and (first.path / "model.keras").exists()
     saved = json.loads((first.path / "config.json").read_text())
     assert saved["key"] == cfg.key and saved["config"]["activation"] == "exponential"
-    monkeypatch.setattr("seqlib.training.train_model", lambda *a, **k: pytest.fail("retrained a finished run"))
+    assert len(first.history["loss"]) == 1 and 0 <= first.metrics["auroc"] <= 1
+    monkeypatch.setattr(runs, "_execute", lambda *a, **k: pytest.fail("retrained a finished run"))
     again = run(cfg, root=tmp_path, progress=False, dataset=data)
     assert again.metrics == first.metrics
     model = again.load_model()
     assert model.get_layer("conv1_activation") is not None
 
 
-def test_crash_leaves_nothing_finished_and_next_call_retrains(tmp_path, data, monkeypatch):
-    cfg = _config(trial=1)
-
-    def crash(*a, **k):
-        raise KeyboardInterrupt("killed")
-
-    monkeypatch.setattr("seqlib.training.evaluate", crash)
-    with pytest.raises(KeyboardInterrupt):
-        run(cfg, root=tmp_path, progress=False, dataset=data)
-    assert not (tmp_path / cfg.key).exists()
+def test_failed_run_leaves_nothing_and_reports_the_error(tmp_path, data):
+    import numpy as np
+    from seqlib.errors import TrainingDivergedError
+    bad = simulate_task1(n_sequences=600, seed=7)
+    bad.train.X[:50] = np.nan
+    with pytest.raises(TrainingDivergedError, match="exponential"):
+        run(_config(trial=1), root=tmp_path, progress=False, dataset=bad)
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.undo()
-    finished = run(cfg, root=tmp_path, progress=False, dataset=data)
-    assert (finished.path / "DONE").exists()
+
+
+def test_run_killed_half_way_is_retrained(tmp_path):
+    # a real kill: SIGKILL the whole process group (parent and its training worker) mid-run
+    import signal
+    import time
+    cfg = _config(trial=5, epochs=6)
+    script = (f"from seqlib.runs import RunConfig, run; "
+              f"run(RunConfig.from_dict({cfg.to_dict()!r}), root={str(tmp_path)!r}, progress=False)")
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(f".{cfg.key}.*.tmp")) and time.time() < deadline:
+        time.sleep(0.1)
+    assert list(tmp_path.glob(f".{cfg.key}.*.tmp")), "training never started"
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / cfg.key).exists() and runs.find_run(cfg, root=tmp_path) is None
+    finished = run(cfg, root=tmp_path, progress=False)      # the next call trains it again
+    assert (finished.path / "DONE").exists() and len(finished.history["loss"]) == 6
+    assert not list(tmp_path.glob(f".{cfg.key}.*.tmp"))     # the killed run's temp folder is gone
+
+
+def test_same_weights_alone_or_in_a_parallel_grid(tmp_path, data):
+    import numpy as np
+    a, b = _config(trial=6), _config(trial=6, activation="relu")
+    in_grid = run_grid([a, b], root=tmp_path / "grid", workers=2, progress=False, dataset=data)
+    alone = run(a, root=tmp_path / "alone", progress=False, dataset=data)
+    wa = in_grid[0].load_model().get_weights()
+    wb = alone.load_model().get_weights()
+    assert all(np.array_equal(x, y) for x, y in zip(wa, wb))
+    assert in_grid[0].metrics["auroc"] == alone.metrics["auroc"]
 
 
 def test_stale_temp_folder_of_dead_process_is_removed(tmp_path, data):

@@ -1,0 +1,183 @@
+"""First-layer filters as motifs: feature maps → activation-aligned PPMs → clipped PPMs (methods.md §5).
+
+For filter ``f`` with feature map ``A[n, i, f]`` (post-activation, 'same' padding, position ``i`` is the
+filter centred at ``i``):
+
+1. threshold ``t × max_{n,i} A[n, i, f]`` (t = 0.5), computed over the whole data set;
+2. every ``(n, i)`` with activation strictly above it contributes the 20-nt window ``X[n, i-10 : i+10]``,
+   kept only if ``i - 10 > 0`` and ``i + 10 < L`` (the paper's strict edge rule);
+3. the PPM is the plain mean of those one-hot windows (no pseudocount); uniform when ≤ 1 window survives.
+
+Before Tomtom, PPMs are clipped to the informative core: columns with IC > 0.5 bits, padded by 3.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ._validate import check_one_hot
+from .errors import ShapeError
+from .motifs import Motif, information_content, write_meme
+
+
+def feature_maps(model, X, batch_size: int = 1000, *, layer: str | int | None = None,
+                 pre_activation: bool = False) -> np.ndarray:
+    """First-layer feature maps of ``model`` on ``X``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built by :func:`seqlib.models.build_model`, or any Keras model whose first convolution is
+        followed (directly or after BN) by an activation.
+    X : array_like, shape=(N, L, 4)
+    layer : str or int, optional
+        A layer name or index to read instead of the first-layer activation.
+    pre_activation : bool
+        Return the input of the activation (the BN output) instead of its output.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(N, L', F), float32
+    """
+    import keras
+
+    from .models import first_layer_activation_model, first_layer_preactivation_model
+
+    X = check_one_hot(X, "X", allow_n=True, strict=False)
+    expected = model.input_shape[1]
+    if expected is not None and X.shape[1] != expected:
+        raise ShapeError(f"X has length {X.shape[1]} but the model expects inputs of length {expected}")
+    if layer is not None:
+        target = model.get_layer(layer) if isinstance(layer, str) else model.layers[layer]
+        probe = keras.Model(model.inputs, target.output)
+    else:
+        probe = first_layer_preactivation_model(model) if pre_activation else first_layer_activation_model(model)
+    out = [np.asarray(probe(X[i:i + batch_size], training=False)) for i in range(0, len(X), batch_size)]
+    maps = np.concatenate(out).astype(np.float32)
+    if maps.ndim != 3:
+        raise ShapeError(f"the chosen layer gives outputs of shape {maps.shape[1:]}; expected (L, filters)")
+    return maps
+
+
+def activation_ppms(fmaps, X, *, threshold: float = 0.5, window: int = 20, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Activation-aligned PPMs of every filter, vectorised over filters and sequences.
+
+    Parameters
+    ----------
+    fmaps : array_like, shape=(N, L, F)
+        Post-activation feature maps ('same' padding: position i is the window centred at i).
+    X : array_like, shape=(N, L, 4)
+        The one-hot sequences the maps were computed on.
+    threshold : float
+        Fraction ``t`` of each filter's maximum over the whole data set (paper: 0.5).
+    window : int
+        Window length (paper: 20, i.e. positions i-10 ... i+9).
+    chunk : int
+        Sequences per block (memory only; results do not depend on it).
+
+    Returns
+    -------
+    ppms : numpy.ndarray, shape=(F, window, 4)
+    n_sites : numpy.ndarray, shape=(F,), int
+        Number of windows averaged into each PPM (0 or 1 means the PPM is uniform).
+    """
+    fmaps = np.asarray(fmaps, dtype=np.float32)
+    X = np.asarray(X, dtype=np.float32)
+    if fmaps.ndim != 3 or X.ndim != 3 or X.shape[-1] != 4:
+        raise ShapeError(f"fmaps must be (N, L, F) and X (N, L, 4); got {fmaps.shape} and {X.shape}")
+    if fmaps.shape[:2] != X.shape[:2]:
+        raise ShapeError(f"fmaps {fmaps.shape[:2]} and X {X.shape[:2]} must have the same (N, L)")
+    n, length, n_filters = fmaps.shape
+    half = window // 2
+    lo, hi = half + 1, length - half          # centres with i - half > 0 and i + half < L
+    cut = threshold * fmaps.max(axis=(0, 1))  # (F,)
+    sums = np.zeros((window, n_filters, 4), np.float64)
+    counts = np.zeros(n_filters, np.int64)
+    if hi > lo:
+        for start in range(0, n, chunk):
+            hits = (fmaps[start:start + chunk, lo:hi] > cut).astype(np.float32)   # (n, Lv, F)
+            counts += hits.sum((0, 1)).astype(np.int64)
+            flat = hits.reshape(-1, n_filters).T                               # (F, n * Lv)
+            xs = X[start:start + chunk]
+            for offset in range(window):
+                shifted = xs[:, lo - half + offset:hi - half + offset].reshape(-1, 4)  # X[n, i - half + offset]
+                sums[offset] += flat @ shifted
+    ppms = np.full((n_filters, window, 4), 0.25)
+    ok = counts > 1
+    ppms[ok] = (sums[:, ok] / counts[ok, None]).transpose(1, 0, 2)
+    return ppms, counts
+
+
+def clip_ppm(ppm, threshold: float = 0.5, pad: int = 3) -> np.ndarray:
+    """The informative core of a PPM: columns from the first to the last with IC > ``threshold`` bits,
+    widened by ``pad`` on each side (within bounds); the whole PPM if no column passes.
+
+    The authors' check (``index.any()``) also returned the whole PPM when the only informative column
+    was the first; here a single informative column 0 is clipped like any other.
+
+    Parameters
+    ----------
+    ppm : array_like, shape=(W, 4)
+
+    Returns
+    -------
+    numpy.ndarray, shape=(W', 4)
+    """
+    ppm = np.asarray(ppm, dtype=np.float64)
+    informative = np.flatnonzero(information_content(ppm, eps=1e-7) > threshold)
+    if informative.size == 0:
+        return ppm.copy()
+    return ppm[max(0, informative[0] - pad):min(len(ppm), informative[-1] + pad + 1)]
+
+
+def filter_motifs(ppms, *, clip: bool = True, prefix: str = "filter") -> list[Motif]:
+    """Wrap filter PPMs (F, W, 4) as motifs ``filter0`` ... ``filter{F-1}``, clipped for Tomtom."""
+    return [Motif(f"{prefix}{j}", f"{prefix}{j}", clip_ppm(p) if clip else np.asarray(p, float))
+            for j, p in enumerate(np.asarray(ppms))]
+
+
+def write_filters_meme(path, ppms, *, clip: bool = True):
+    """Write filter PPMs as a MEME file so a user with the MEME suite can run the paper's command:
+    ``tomtom -evalue -thresh 0.1 -o out filters.meme JASPAR_CORE_2016_vertebrates.meme``."""
+    return write_meme(path, filter_motifs(ppms, clip=clip))
+
+
+def filters_from_model(model, X, *, threshold: float = 0.5, window: int = 20, layer=None) -> tuple[np.ndarray, np.ndarray]:
+    """Feature maps of ``model`` on ``X`` → activation-aligned PPMs ``(F, window, 4)`` and site counts."""
+    return activation_ppms(feature_maps(model, X, layer=layer), X, threshold=threshold, window=window)
+
+
+def activation_ppms_loop(fmaps, X, *, threshold: float = 0.5, window: int = 20) -> np.ndarray:
+    """Reference implementation: a per-filter Python loop over hits, as in the authors' code.
+
+    Kept for tests and ``benchmarks/bench_filters.py``; use :func:`activation_ppms`.
+    """
+    fmaps = np.asarray(fmaps)
+    X = np.asarray(X)
+    length = X.shape[1]
+    half = window // 2
+    out = []
+    for f in range(fmaps.shape[2]):
+        cut = threshold * fmaps[:, :, f].max()
+        seqs, positions = np.where(fmaps[:, :, f] > cut)
+        windows = []
+        for n, i in zip(seqs, positions):
+            start, end = i - half, i + half
+            if start > 0 and end < length:
+                windows.append(X[n, start:end])
+        out.append(np.mean(windows, axis=0) if len(windows) > 1 else np.full((window, 4), 0.25))
+    return np.array(out)
+
+
+def consensus(ppm) -> str:
+    """Most probable base per column (``N`` where the column is uniform)."""
+    ppm = np.asarray(ppm)
+    letters = np.array(list("ACGT"))[ppm.argmax(1)]
+    letters[np.isclose(ppm, 0.25).all(1)] = "N"
+    return "".join(letters)
+
+
+__all__: Sequence[str] = ("feature_maps", "activation_ppms", "clip_ppm", "filter_motifs", "write_filters_meme",
+                          "filters_from_model", "consensus")

@@ -151,3 +151,107 @@ def save_figure(fig, name: str, directory=None) -> Path:
     path = directory / f"{name}.png"
     fig.savefig(path, dpi=150, bbox_inches="tight")
     return path
+
+
+def plot_activation_curves(names: Sequence[str], *, z=None, ax=None, ylim=(-1.5, 5), title: str | None = None):
+    """Curves of first-layer activations over the pre-activation ``z`` (paper Fig 1a)."""
+    import matplotlib.pyplot as plt
+
+    from .activations import activation_numpy
+
+    z = np.linspace(-5, 5, 401) if z is None else np.asarray(z)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 3.2))
+    for name in names:
+        ax.plot(z, activation_numpy(name, z), label=name, lw=1.6)
+    ax.axhline(0, color="0.8", lw=0.6)
+    ax.axvline(0, color="0.8", lw=0.6)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("pre-activation z")
+    ax.set_ylabel("activation")
+    ax.legend(frameon=False, fontsize=7, ncol=2)
+    ax.spines[["right", "top"]].set_visible(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def boxplot_vs_paper(table, value: str, *, by: str = "activation", panels: str = "model", order=None,
+                     panel_order=None, paper=None, ylabel: str | None = None, ylim=(-0.03, 1.03), labels=None):
+    """Box plots of per-trial ``value`` with the paper's medians drawn beside (one panel per model).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per trial with ``by``, ``panels`` and ``value`` columns.
+    paper : DataFrame, optional
+        Rows with ``by``, ``panels``, ``value`` (and optional ``q1``, ``q3``): drawn as a red diamond with
+        the interquartile range as a bar, to the right of each of our boxes.
+    labels : dict, optional
+        Display names for the ``by`` values.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    order = list(order) if order is not None else list(dict.fromkeys(table[by]))
+    panel_order = list(panel_order) if panel_order is not None else list(dict.fromkeys(table[panels]))
+    fig, axes = plt.subplots(1, len(panel_order), figsize=(3.3 * len(panel_order), 3.2), squeeze=False, sharey=True)
+    for ax, panel in zip(axes[0], panel_order):
+        sub = table[table[panels] == panel]
+        data = [sub.loc[sub[by] == k, value].dropna().to_numpy() for k in order]
+        pos = np.arange(len(order))
+        ax.boxplot([d if len(d) else [np.nan] for d in data], positions=pos - 0.15, widths=0.28,
+                   patch_artist=True, boxprops=dict(facecolor="#9ecae1"), medianprops=dict(color="k"),
+                   showfliers=True)
+        for x, d in zip(pos, data):
+            ax.scatter(np.full(len(d), x - 0.15), d, s=8, color="k", zorder=3)
+        if paper is not None:
+            ref = paper[paper[panels] == panel].set_index(by)
+            for x, k in zip(pos, order):
+                if k in ref.index and np.isfinite(ref.loc[k, "value"]):
+                    row = ref.loc[k]
+                    ax.scatter([x + 0.17], [row["value"]], marker="D", s=22, color="tab:red", zorder=4,
+                               label="paper (median)" if x == pos[0] or "paper" not in
+                               [h.get_label() for h in ax.collections] else None)
+                    if "q1" in ref.columns and np.isfinite(row.get("q1", np.nan)):
+                        ax.vlines(x + 0.17, row["q1"], row["q3"], color="tab:red", lw=1.5)
+        ax.set_xticks(pos, [labels.get(k, k) if labels else k for k in order], rotation=45, ha="right", fontsize=8)
+        ax.set_title(panel, fontsize=10)
+        ax.set_ylim(*ylim)
+        ax.spines[["right", "top"]].set_visible(False)
+    axes[0, 0].set_ylabel(ylabel or value)
+    handles = [plt.Line2D([], [], color="#9ecae1", lw=8, label="this book (trials)")]
+    if paper is not None:
+        handles.append(plt.Line2D([], [], color="tab:red", marker="D", lw=0, label="paper median (IQR)"))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
+    return fig
+
+
+def plot_pre_post(pre, post, *, ax=None, title: str | None = None, max_points: int = 20_000, seed: int = 0):
+    """Scatter of first-layer pre-activations (BN output) vs post-activations with marginal histograms
+    (paper Supp Fig 10). ``pre`` and ``post`` are arrays of the same shape."""
+    import matplotlib.pyplot as plt
+
+    pre = np.asarray(pre).ravel()
+    post = np.asarray(post).ravel()
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(pre.size, size=min(max_points, pre.size), replace=False)
+    fig = plt.figure(figsize=(3.6, 3.6))
+    grid = fig.add_gridspec(4, 4, hspace=0.05, wspace=0.05)
+    main = fig.add_subplot(grid[1:, :3])
+    top = fig.add_subplot(grid[0, :3], sharex=main)
+    right = fig.add_subplot(grid[1:, 3], sharey=main)
+    main.scatter(pre[pick], post[pick], s=2, alpha=0.3, color="tab:blue", rasterized=True)
+    top.hist(pre[pick], bins=60, color="0.5")
+    right.hist(post[pick], bins=60, orientation="horizontal", color="0.5")
+    top.axis("off")
+    right.axis("off")
+    main.set_xlabel("pre-activation (BN output)")
+    main.set_ylabel("post-activation")
+    if title:
+        top.set_title(title, fontsize=9)
+    return fig

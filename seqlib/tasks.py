@@ -18,8 +18,15 @@ TASKS = ("task1", "task3", "task2", "zbed2", "irf1", "basset")
 
 
 def deepsea_location() -> Path | None:
-    """Where Task-2 data were found: ``data/invivo_dataset.h5`` (the authors' subset file) or the
-    ``data/deepsea_train/`` bundle folder; None when absent."""
+    """Where Task-2 data were found: ``$SEQLIB_DEEPSEA`` (a file or folder), ``data/invivo_dataset.h5``
+    (the authors' subset file) or the ``data/deepsea_train/`` bundle folder; None when absent."""
+    import os
+
+    if os.environ.get("SEQLIB_DEEPSEA"):
+        path = Path(os.environ["SEQLIB_DEEPSEA"])
+        if not path.exists():
+            raise FileNotFoundError(f"$SEQLIB_DEEPSEA points to {path}, which does not exist")
+        return path
     for candidate in (data_dir() / "invivo_dataset.h5", data_dir() / "deepsea_train"):
         if candidate.exists():
             return candidate
@@ -72,4 +79,6 @@ def load_task(task: str, n_sequences: int | None = None, seed: int | None = None
     Dataset
         Treat it as read-only: it is shared between calls in one process.
     """
-    return _load(task, n_sequences, seed)
+    ds = _load(task, n_sequences, seed)
+    ds.meta["task"] = task
+    return ds

@@ -38,6 +38,11 @@ def test_key_is_stable_and_sensitive():
     assert out.stdout.strip() == a.key
 
 
+def test_the_papers_data_has_one_key_however_spelled():
+    assert RunConfig(task="task1", n_sequences=30_000, data_seed=33).key == RunConfig(task="task1").key
+    assert RunConfig(task="task1", n_sequences=3_000).key != RunConfig(task="task1").key
+
+
 def test_monitor_defaults_to_the_papers_per_task():
     assert RunConfig(task="task1").monitor == "val_aupr"
     assert RunConfig(task="task3").monitor == "val_auroc"

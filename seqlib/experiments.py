@@ -1,0 +1,169 @@
+"""Analyses of trained runs, cached inside each run folder (``results/runs/<key>/analyses/``).
+
+Each function takes finished :class:`seqlib.runs.Run` objects and returns tidy tables, so notebooks are
+a grid of runs, one call here and one plot.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .runs import Run
+from .tasks import load_task
+
+
+def planted_motifs(ds) -> tuple[list[str], list[str]]:
+    """JASPAR IDs and names of a task's ground-truth motifs (one family each).
+
+    Task 1: its classes; Task 2 (DeepSEA K562): the same 12 TFs; Task 3: the 5 core motifs.
+    """
+    from .motifs import TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, load_jaspar
+
+    task = ds.meta.get("task")
+    if task == "task1":
+        return list(ds.meta["class_ids"]), list(ds.meta["class_names"])
+    if task == "task2":
+        return list(TASK1_MOTIF_IDS), list(TASK1_MOTIF_NAMES)
+    if task == "task3":
+        ids = [i for i in ds.meta["pool_ids"] if not i.endswith("_rc")]
+        return ids, [m.name for m in load_jaspar(ids, ds.meta.get("release", "JASPAR2016"))]
+    raise ValueError(f"task {task!r} has no planted ground-truth motifs to match filters against")
+
+
+def run_dataset(run: Run):
+    """The data set a run was trained on (synthetic tasks are regenerated from their seed)."""
+    c = run.config
+    return load_task(c.task, c.n_sequences, c.data_seed)
+
+
+def filter_analysis(run: Run, *, dataset=None, threshold: float = 0.5, targets=None, release: str | None = None,
+                    evalue_threshold: float = 0.1) -> dict:
+    """Filter PPMs of a run's first layer on its test set, their Tomtom hits and match statistics.
+
+    Cached per run and per setting: ``ppms_t<threshold>.npy`` (F, 20, 4), ``tomtom_t<threshold>_<db>.csv``
+    and ``filter_stats_t<threshold>_<db>.json``.
+
+    Returns
+    -------
+    dict with ``ppms`` (F, 20, 4), ``n_sites`` (F,), ``tomtom`` (DataFrame), ``per_filter`` (DataFrame:
+    best family per filter) and ``stats`` (match_fraction, match_any, coverage, ...)
+    """
+    from .filters import filter_motifs, filters_from_model
+    from .tomtom import ground_truth_families, match_filters, match_statistics, tomtom
+
+    ds = dataset if dataset is not None else run_dataset(run)
+    db = release or ("custom" if targets is not None else "jaspar2016")
+    tag = f"t{threshold:g}"
+
+    def compute_ppms():
+        ppms, n_sites = filters_from_model(run.load_model(), ds.test.X, threshold=threshold)
+        return {"ppms": ppms, "n_sites": n_sites}
+
+    arrays = run.cached(f"ppms_{tag}", compute_ppms, kind="npz")
+    ppms, n_sites = arrays["ppms"], arrays["n_sites"]
+    table = run.cached(f"tomtom_{tag}_{db}", lambda: tomtom(filter_motifs(ppms), targets, release=release,
+                                                            evalue_threshold=evalue_threshold), kind="csv")
+    ids, names = planted_motifs(ds)
+    families = ground_truth_families(ids, targets, release=release, names=names)
+    stats = run.cached(f"filter_stats_{tag}_{db}", lambda: match_statistics(table, len(ppms), families))
+    return {"ppms": ppms, "n_sites": n_sites, "tomtom": table, "per_filter": match_filters(table, len(ppms), families),
+            "stats": stats, "families": families}
+
+
+def filter_table(runs: Iterable[Run], **kwargs) -> pd.DataFrame:
+    """One row per run: config columns, test AUROC/AUPR and the filter match statistics."""
+    from .runs import results_table
+
+    runs = list(runs)
+    table = results_table(runs)
+    stats = [filter_analysis(r, **kwargs)["stats"] for r in runs]
+    for key in ("match_fraction", "match_any", "coverage"):
+        table[key] = [s[key] for s in stats]
+    return table
+
+
+def ttest_p(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided Student t-test p-value with equal variances, as the paper (``scipy.stats.ttest_ind``).
+
+    NaN when either group has fewer than 2 trials or both are constant.
+    """
+    from scipy.stats import ttest_ind
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    with np.errstate(all="ignore"):
+        return float(ttest_ind(a, b, equal_var=True).pvalue)
+
+
+def activation_distributions(run: Run, *, n_sequences: int = 100, dataset=None) -> dict:
+    """First-layer pre-activations (BN output) and post-activations on the first test sequences, for the
+    untrained model (same seed, so the same initial weights) and the trained one (paper Supp Fig 10).
+
+    Returns
+    -------
+    dict with ``pre_init``, ``post_init``, ``pre_trained``, ``post_trained``, each (n, L, F) float32
+    """
+    from .filters import feature_maps
+    from .training import set_seed
+
+    ds = dataset if dataset is not None else run_dataset(run)
+    X = ds.test.X[:n_sequences]
+    trained = run.load_model()
+    set_seed(run.config.trial)
+    initial = run.config.build(ds.length, ds.n_classes)
+    return {"pre_init": feature_maps(initial, X, pre_activation=True), "post_init": feature_maps(initial, X),
+            "pre_trained": feature_maps(trained, X, pre_activation=True), "post_trained": feature_maps(trained, X)}
+
+
+def compare_groups(table: pd.DataFrame, pairs: Sequence[tuple[str, str]], value: str = "match_fraction",
+                   by: str = "activation", within: str = "model") -> pd.DataFrame:
+    """Medians of two activations side by side and the paper's two-sided t-test between their trials.
+
+    Parameters
+    ----------
+    pairs : sequence of (original, modified) activation names
+
+    Returns
+    -------
+    DataFrame with ``within``, ``original``, ``modified``, medians, trial counts and ``p_value``
+    """
+    rows = []
+    for group, sub in table.groupby(within, sort=False):
+        for original, modified in pairs:
+            a = sub.loc[sub[by] == original, value].dropna()
+            b = sub.loc[sub[by] == modified, value].dropna()
+            if not len(a) or not len(b):
+                continue
+            rows.append({within: group, "original": original, "modified": modified,
+                         "original_median": float(a.median()), "modified_median": float(b.median()),
+                         "n_trials": f"{len(a)} vs {len(b)}", "p_value": ttest_p(a, b)})
+    return pd.DataFrame(rows)
+
+
+def paper_comparison(table: pd.DataFrame, specs: Sequence[tuple[str, str, str]], task: str = "task1") -> pd.DataFrame:
+    """The "paper vs this book" table: for each (figure, statistic, column of ``table``), our median over
+    trials per model × activation next to the paper's value, for every cell the paper reports.
+
+    Returns
+    -------
+    DataFrame with figure, statistic, model, activation, this book (median), trials, paper, source
+    """
+    from .paper import side_by_side
+
+    parts = []
+    for figure, statistic, column in specs:
+        merged = side_by_side(table.rename(columns={column: "value"}), statistic, figure=figure, task=task)
+        merged = merged[merged["paper"].notna()]
+        merged.insert(0, "statistic", statistic)
+        merged.insert(0, "figure", figure)
+        parts.append(merged)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if len(out):
+        out = out.rename(columns={"ours_median": "this book (median)", "n_trials": "trials",
+                                  "paper_source": "source"})
+        out = out[["figure", "statistic", "model", "activation", "this book (median)", "trials", "paper", "source"]]
+    return out

@@ -3,6 +3,7 @@
     seqlib simulate task1 --seed 33 --out data/synthetic_dataset.h5
     seqlib simulate task3 --seed 22 --out data/synthetic_code_dataset.h5
     seqlib run --task task1 --model cnn-deep --activation relu exponential --trials 10
+    seqlib filters MODEL.keras DATA.h5 --out DIR [--layer N] [--jaspar-release JASPAR2024]
     seqlib notebooks --profile quick --out book/chapters [01 02 ...]
 """
 
@@ -69,6 +70,28 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_filters(args) -> int:
+    import os
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from . import activations, models  # noqa: F401  (registers seqlib's serialisable objects)
+    from .datasets import read_sequences
+    from .filters import analyse_model_filters
+
+    if not args.model.exists():
+        raise FileNotFoundError(f"model file not found: {args.model}")
+    model = keras.models.load_model(args.model)
+    X = read_sequences(args.data, split=args.split)
+    layer = int(args.layer) if args.layer is not None and args.layer.lstrip("-").isdigit() else args.layer
+    summary = analyse_model_filters(model, X, args.out, layer=layer, threshold=args.threshold,
+                                    targets=args.targets, release=args.jaspar_release)
+    matched = int((summary["best_target"] != "").sum())
+    print(f"{len(summary)} filters, {matched} with a Tomtom hit (E <= 0.1); wrote ppms.npy, filters.meme, "
+          f"tomtom.tsv, summary.tsv and filters.png to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seqlib", description="Koo & Ploenzke (2021) companion: data, "
                                      "models, filters and notebooks.")
@@ -102,6 +125,20 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--quiet", action="store_true")
     rn.set_defaults(func=_cmd_run)
 
+    fl = sub.add_parser("filters", help="first-layer filters of any Keras model as PPMs, Tomtom hits and logos")
+    fl.add_argument("model", type=Path, help="a .keras model with a convolutional first layer")
+    fl.add_argument("data", type=Path, help="sequences: an HDF5 data set (X_<split>) or a FASTA file")
+    fl.add_argument("--out", type=Path, required=True, help="output folder")
+    fl.add_argument("--layer", default=None, help="layer name or index to read (default: the first "
+                    "convolution's activation)")
+    fl.add_argument("--split", default="test", help="HDF5 split to use (default test)")
+    fl.add_argument("--threshold", type=float, default=0.5, help="fraction of each filter's max (default 0.5)")
+    group = fl.add_mutually_exclusive_group()
+    group.add_argument("--jaspar-release", default=None, help="compare with this pyjaspar release's CORE "
+                       "vertebrates (default: the paper's JASPAR 2016 file)")
+    group.add_argument("--targets", type=Path, default=None, help="compare with the motifs of this MEME file")
+    fl.set_defaults(func=_cmd_filters)
+
     nb = sub.add_parser("notebooks", help="execute the book's notebooks with papermill at a profile")
     nb.add_argument("names", nargs="*", help="notebook name prefixes (default: all)")
     nb.add_argument("--profile", default="quick", choices=["tiny", "quick", "paper"])
@@ -116,7 +153,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (SeqlibError, FileNotFoundError) as err:
+    except (SeqlibError, FileNotFoundError, ValueError) as err:
         print(f"seqlib {args.command}: error: {err}", file=sys.stderr)
         return 2
 

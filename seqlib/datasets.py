@@ -243,6 +243,26 @@ def load_dataset(path, *, x_key: str = "X_{}", y_key: str = "Y_{}", reverse_comp
     return Dataset(**splits, meta=meta)
 
 
+def read_sequences(path, split: str = "test") -> np.ndarray:
+    """One-hot sequences ``(N, L, 4)`` from a FASTA file or from ``X_<split>`` of an HDF5 data set
+    (any layout :func:`to_channels_last` understands), for tools that need sequences only."""
+    import h5py
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"sequence file not found: {path}")
+    if path.suffix.lower() in (".fa", ".fasta", ".fna"):
+        return read_fasta(path, allow_n=True)[1]
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise FormatError(f"{path}: neither FASTA (.fa/.fasta) nor a readable HDF5 file ({err})") from err
+    with f:
+        key = f"X_{split}"
+        X = to_channels_last(_read_key(f, key, path), f"{path}:{key}")
+    return check_one_hot(X, f"{path}:{key}", allow_n=True)
+
+
 def load_invivo(path, reverse_complement: bool = False) -> Dataset:
     """Load a shipped in vivo ChIP-seq task (``ZBED2_400_h3k27ac.h5``, ``IRF1_400_h3k27ac.h5``).
 

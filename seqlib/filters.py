@@ -183,3 +183,66 @@ def consensus(ppm) -> str:
 
 __all__: Sequence[str] = ("feature_maps", "activation_ppms", "clip_ppm", "filter_motifs", "write_filters_meme",
                           "filters_from_model", "consensus")
+
+
+def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0.5, window: int = 20,
+                          targets=None, release: str | None = None, evalue_threshold: float = 0.1) -> "pd.DataFrame":
+    """Everything ``seqlib filters`` writes for a user's model: PPMs, MEME file, Tomtom table, logo sheet.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model with a convolutional first layer (or pass ``layer``).
+    X : array_like, shape=(N, L, 4)
+        Sequences to align filter activations on (e.g. a test set).
+    out_dir : path
+        Receives ``ppms.npy`` (F, window, 4), ``filters.meme`` (clipped PPMs), ``tomtom.tsv`` (MEME columns),
+        ``filters.png`` (a logo per filter titled with its best JASPAR match) and ``summary.tsv``
+        (per filter: sites, best target and its p-value). Every file is written atomically.
+    targets, release
+        Tomtom database (default: the paper's JASPAR CORE 2016 vertebrates).
+
+    Returns
+    -------
+    DataFrame: the per-filter summary
+    """
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from ._io import atomic_path
+    from .plotting import plot_logo_grid
+    from .tomtom import target_motifs, tomtom
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ppms, n_sites = activation_ppms(feature_maps(model, X, layer=layer), X, threshold=threshold, window=window)
+    motifs = filter_motifs(ppms)
+    db = target_motifs(targets, release=release)
+    table = tomtom(motifs, db, evalue_threshold=evalue_threshold)
+    names = {t.id: t.name for t in db}
+    best = table.drop_duplicates("Query_ID").set_index("Query_ID")
+    summary = pd.DataFrame({
+        "filter": [m.id for m in motifs], "sites": n_sites, "width_clipped": [m.length for m in motifs],
+        "consensus": [consensus(m.ppm) for m in motifs],
+        "best_target": [best["Target_ID"].get(m.id, "") for m in motifs],
+        "best_name": [names.get(best["Target_ID"].get(m.id, ""), "") for m in motifs],
+        "best_p": [best["p-value"].get(m.id, np.nan) for m in motifs],
+        "best_E": [best["E-value"].get(m.id, np.nan) for m in motifs],
+    })
+    with atomic_path(out_dir / "ppms.npy", suffix=".npy") as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, ppms)
+    write_meme(out_dir / "filters.meme", motifs)
+    with atomic_path(out_dir / "tomtom.tsv", suffix=".tsv") as tmp:
+        table.to_csv(tmp, sep="\t", index=False)
+    with atomic_path(out_dir / "summary.tsv", suffix=".tsv") as tmp:
+        summary.to_csv(tmp, sep="\t", index=False)
+    titles = [f"{r.filter}: {r.best_name} ({r.best_target})" if r.best_target else f"{r.filter}: no match"
+              for r in summary.itertuples()]
+    fig = plot_logo_grid(list(ppms), titles, ncols=min(8, len(ppms)), panel_size=(2.2, 1.1))
+    with atomic_path(out_dir / "filters.png", suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return summary

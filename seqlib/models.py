@@ -506,7 +506,10 @@ def _paper_convention(model: keras.Model, post: bool):
     if not post:
         return layers[j] if has_bn else layers[i]
     k = j + 1 if has_bn else j
-    if k >= len(layers) or not isinstance(layers[k], keras.layers.Activation):
-        raise UnknownNameError(f"model {model.name!r} has no Activation layer right after its "
-                               f"first Conv1D (and no layer named 'conv1_activation')")
-    return layers[k]
+    if k < len(layers) and isinstance(layers[k], keras.layers.Activation):
+        return layers[k]
+    fused = getattr(layers[i], "activation", None)
+    if fused is not None and getattr(fused, "__name__", "") != "linear":
+        return layers[i]                      # Conv1D(activation=...): its output is post-activation
+    raise UnknownNameError(f"model {model.name!r} has no activation after its first Conv1D (no Activation "
+                           f"layer, no fused activation, no layer named 'conv1_activation')")

@@ -217,7 +217,8 @@ def match_statistics(table: pd.DataFrame, n_filters: int, families: Mapping[str,
     per_filter = match_filters(table, n_filters, families, prefix)
     matched = sorted(set(per_filter["best_family"]) - {""})
     # a family counts for coverage if any filter hits any of its members, not only as its best match
-    hit_targets = set(table["Target_ID"][table["Query_ID"].str.startswith(prefix)])
+    queries = table["Query_ID"].astype(str)          # an empty table read from CSV has float columns
+    hit_targets = set(table["Target_ID"][queries.str.startswith(prefix)].astype(str))
     covered = [fam for fam, ids in families.items() if hit_targets.intersection(ids)]
     return {
         "match_fraction": float((per_filter["best_family"] != "").mean()) if n_filters else float("nan"),

@@ -66,3 +66,10 @@ def test_match_statistics_counts_filters_and_coverage():
     # the authors' quirk (a lone match of filter 0 counted as no match) is not reproduced
     only0 = table[table.Query_ID == "filter0"]
     assert match_statistics(only0, 5, families)["match_fraction"] == pytest.approx(1 / 5)
+
+
+def test_match_statistics_of_an_empty_table_read_back_from_csv(tmp_path):
+    empty = pd.DataFrame(columns=["Query_ID", "Target_ID", "p-value", "q-value"])
+    empty.to_csv(tmp_path / "t.csv", index=False)
+    stats = match_statistics(pd.read_csv(tmp_path / "t.csv"), n_filters=4, families={"A": ["T1"]})
+    assert stats["match_fraction"] == 0 and stats["match_any"] == 0 and stats["coverage"] == 0

@@ -1,0 +1,59 @@
+"""The seqlib command line: simulate, filters (users' own models) and their errors."""
+
+import numpy as np
+import pytest
+
+from seqlib.cli import main
+from seqlib.datasets import load_dataset
+
+
+def test_simulate_writes_a_dataset_with_the_papers_keys(tmp_path, capsys):
+    out = tmp_path / "t1.h5"
+    assert main(["simulate", "task1", "--seed", "33", "--n-sequences", "500", "--out", str(out), "--quiet"]) == 0
+    ds = load_dataset(out)
+    assert [len(s) for _, s in ds.splits()] == [350, 50, 100] and ds.test.model.shape == (100, 200, 4)
+    assert "350 / 50 / 100" in capsys.readouterr().out
+    again = tmp_path / "again.h5"
+    main(["simulate", "task1", "--seed", "33", "--n-sequences", "500", "--out", str(again), "--quiet"])
+    np.testing.assert_array_equal(load_dataset(again).train.X, ds.train.X)        # same seed, same data
+
+
+def test_simulate_reports_unknown_motifs(tmp_path, capsys):
+    code = main(["simulate", "task1", "--motifs", "MAX", "NOT_A_TF", "--out", str(tmp_path / "x.h5"), "--quiet"])
+    assert code == 2 and "NOT_A_TF" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())                                            # nothing half-written
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from seqlib.models import build_model
+    path = tmp_path_factory.mktemp("model") / "m.keras"
+    build_model("cnn-local", "exponential", input_length=200, n_outputs=1).save(path)
+    return path
+
+
+def test_filters_on_a_users_model_and_fasta(tmp_path, tiny_model, capsys):
+    rng = np.random.default_rng(0)
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 200))}\n" for i in range(40)))
+    assert main(["filters", str(tiny_model), str(fasta), "--out", str(tmp_path / "out")]) == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["filters.meme", "filters.png", "ppms.npy", "summary.tsv", "tomtom.tsv"]
+    assert np.load(tmp_path / "out" / "ppms.npy").shape == (24, 20, 4)
+    assert "24 filters" in capsys.readouterr().out
+
+
+def test_filters_errors_name_the_problem(tmp_path, tiny_model, capsys):
+    import keras
+    short = tmp_path / "short.fa"
+    short.write_text(">a\n" + "ACGT" * 25 + "\n")
+    assert main(["filters", str(tiny_model), str(short), "--out", str(tmp_path / "o")]) == 2
+    assert "length 100" in capsys.readouterr().err
+    dense = tmp_path / "dense.keras"
+    keras.Sequential([keras.Input((200, 4)), keras.layers.Flatten(), keras.layers.Dense(1)]).save(dense)
+    ok = tmp_path / "ok.fa"
+    ok.write_text(">a\n" + "ACGT" * 50 + "\n>b\n" + "TTGA" * 50 + "\n")
+    assert main(["filters", str(dense), str(ok), "--out", str(tmp_path / "o")]) == 2
+    assert "no Conv1D layer" in capsys.readouterr().err
+    assert main(["filters", str(tmp_path / "missing.keras"), str(ok), "--out", str(tmp_path / "o")]) == 2
+    assert "not found" in capsys.readouterr().err

@@ -167,3 +167,56 @@ def paper_comparison(table: pd.DataFrame, specs: Sequence[tuple[str, str, str]],
                                   "paper_source": "source"})
         out = out[["figure", "statistic", "model", "activation", "this book (median)", "trials", "paper", "source"]]
     return out
+
+
+def cnn_scan(run: Run, *, dataset=None) -> np.ndarray:
+    """Max over first-layer filters of the post-activation maps on the test set, ``(N, L)`` (cached)."""
+    from .filters import feature_maps
+    from .scans import cnn_scan as _max_over_filters
+
+    ds = dataset if dataset is not None else run_dataset(run)
+    return run.cached("cnn_scan_test", lambda: _max_over_filters(feature_maps(run.load_model(), ds.test.X)),
+                      kind="npy")
+
+
+def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), dataset=None) -> pd.DataFrame:
+    """Localisation of planted motifs by CNN scans (per run) and by PPM/PWM scans of the planted motifs.
+
+    Returns
+    -------
+    DataFrame with scan, model, activation, trial, buffer, auroc, aupr, auroc_std, aupr_std
+    """
+    from .motifs import load_jaspar, with_reverse_complements
+    from .scans import localisation, motif_scan
+
+    runs = list(runs)
+    ds = dataset if dataset is not None else run_dataset(runs[0])
+    ids, _ = planted_motifs(ds)
+    pool = with_reverse_complements(load_jaspar(ids, ds.meta.get("release", "JASPAR2016")))
+    scans = [("motif scan", "", "", -1, motif_scan(ds.test.X, pool)),
+             ("PWM scan", "", "", -1, motif_scan(ds.test.X, pool, log_odds=True))]
+    scans += [("CNN scan", r.config.model, r.config.activation, r.config.trial, cnn_scan(r, dataset=ds)) for r in runs]
+    rows = []
+    for name, model, act, trial, scan in scans:
+        for buffer in buffers:
+            res = localisation(scan, ds.test.model, buffer=buffer)
+            rows.append({"scan": name, "model": model, "activation": act, "trial": trial, "buffer": buffer,
+                         **{k: res[k] for k in ("auroc", "aupr", "auroc_std", "aupr_std")}})
+    return pd.DataFrame(rows)
+
+
+def example_tracks(runs: Sequence[Run], index: int = 0, *, dataset=None) -> dict:
+    """Per-position scans of one test sequence: motif scan, PWM scan and the CNN scan of every trial-0 run
+    (labelled by activation), for :func:`seqlib.plotting.plot_tracks`."""
+    from .motifs import load_jaspar, with_reverse_complements
+    from .scans import motif_scan
+
+    ds = dataset if dataset is not None else run_dataset(runs[0])
+    ids, _ = planted_motifs(ds)
+    pool = with_reverse_complements(load_jaspar(ids, ds.meta.get("release", "JASPAR2016")))
+    x = ds.test.X[index:index + 1]
+    tracks = {"motif scan": motif_scan(x, pool)[0], "PWM scan": motif_scan(x, pool, log_odds=True)[0]}
+    for r in runs:
+        if r.config.trial == 0:
+            tracks[f"{r.config.model} {r.config.activation}"] = cnn_scan(r, dataset=ds)[index]
+    return tracks

@@ -255,3 +255,26 @@ def plot_pre_post(pre, post, *, ax=None, title: str | None = None, max_points: i
     if title:
         top.set_title(title, fontsize=9)
     return fig
+
+
+def plot_tracks(tracks: dict, *, ic=None, title: str | None = None):
+    """Stacked per-position tracks of one sequence (e.g. scans), with the ground-truth information
+    content as the last panel (paper Extended Data Fig 1c). ``tracks`` maps a label to an (L,) array."""
+    import matplotlib.pyplot as plt
+
+    n = len(tracks) + (ic is not None)
+    fig, axes = plt.subplots(n, 1, figsize=(11, 1.1 * n + 0.4), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, (label, values) in zip(axes, tracks.items()):
+        ax.plot(np.asarray(values), lw=1, color="tab:blue")
+        ax.set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+        ax.spines[["right", "top"]].set_visible(False)
+    if ic is not None:
+        axes[-1].fill_between(np.arange(len(ic)), ic, step="mid", color="0.4")
+        axes[-1].set_ylabel("ground truth\nIC (bits)", fontsize=7, rotation=0, ha="right", va="center")
+        axes[-1].spines[["right", "top"]].set_visible(False)
+    axes[-1].set_xlabel("position")
+    if title:
+        axes[0].set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -38,6 +38,8 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_filters.py
+	$(BIN)/python benchmarks/bench_training.py
 
 clean:
 	rm -rf _build book/chapters .cache

@@ -143,13 +143,15 @@ def plot_counts_vs_reference(labels: Sequence, ours: Sequence[float], reference:
 
 
 def save_figure(fig, name: str, directory=None) -> Path:
-    """Save ``fig`` as ``<directory>/<name>.png`` (default: ``results/figures``) and return the path."""
+    """Save ``fig`` as ``<directory>/<name>.png`` (default: ``results/figures``) atomically; return the path."""
     from .paths import figures_dir
 
+    from ._io import atomic_path
+
     directory = Path(directory) if directory is not None else figures_dir()
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.png"
-    fig.savefig(path, dpi=150, bbox_inches="tight")
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=150, bbox_inches="tight")
     return path
 
 

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ShapeError
-from .metrics import aupr, auroc
+from .metrics import curve_areas
 from .motifs import Motif, information_content
 
 
@@ -122,8 +122,9 @@ def localisation(scan, model_ppm, *, buffer: int = 10, threshold: float = 0.01) 
             rocs.append(np.nan)
             prs.append(np.nan)
             continue
-        rocs.append(auroc(seg_labels, seg_scores))
-        prs.append(aupr(seg_labels, seg_scores))
+        roc, pr = curve_areas(seg_labels, seg_scores)
+        rocs.append(roc)
+        prs.append(pr)
     rocs, prs = np.array(rocs), np.array(prs)
     return {"auroc": float(np.nanmean(rocs)), "aupr": float(np.nanmean(prs)),
             "auroc_std": float(np.nanstd(rocs)), "aupr_std": float(np.nanstd(prs)),

@@ -46,3 +46,21 @@ def test_binary_crossentropy_matches_formula():
     y = np.array([[1.0, 0.0]])
     p = np.array([[0.8, 0.3]])
     assert binary_crossentropy(y, p) == pytest.approx(-(np.log(0.8) + np.log(0.7)) / 2)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_curve_areas_equal_scikit_learn_on_random_data(ties):
+    from seqlib.metrics import curve_areas
+    from sklearn.metrics import roc_curve
+    rng = np.random.default_rng(7 + ties)
+    for _ in range(500):
+        n = int(rng.integers(2, 40))
+        y = rng.integers(0, 2, n)
+        if y.min() == y.max():
+            continue
+        s = rng.integers(0, 4, n).astype(float) if ties else rng.random(n)
+        fpr, tpr, _ = roc_curve(y, s)
+        precision, recall, _ = precision_recall_curve(y, s)
+        roc, pr = curve_areas(y, s)
+        assert roc == pytest.approx(auc(fpr, tpr)) and pr == pytest.approx(auc(recall, precision))
+    assert all(np.isnan(curve_areas([1, 1], [0.2, 0.3])))

@@ -1,8 +1,9 @@
-"""Notebook 02's Task-2 (DeepSEA, Fig 1d) section, driven with a tiny stand-in in the authors' format.
+"""Notebook 02's branches that nbval (tiny profile) does not execute, in one papermill run at a tiny budget:
 
-The real data (~4 GB) are not shipped, so nbval only sees the "data absent" branch; this test executes the
-notebook with papermill on a tiny ``invivo_dataset.h5`` (X int8 (N, 4, 1000, 1), Y int8 (N, 12)) and checks
-that the in vivo branch trains 64-filter models at L = 1000 and prints the comparison with Fig 1d.
+* Task 2 (DeepSEA, Fig 1d), driven by a tiny stand-in in the authors' ``invivo_dataset.h5`` format
+  (X int8 (N, 4, 1000, 1), Y int8 (N, 12)): the real data (~4 GB) are not shipped;
+* ExtData 1a/1b (modified and ablated activations) and ExtData 1e (log activations ± the L2 penalty),
+  which the quick profile leaves to the paper profile.
 """
 
 import json
@@ -27,20 +28,28 @@ def _write_stand_in(path, rng):
             f.create_dataset(f"Y_{split}", data=Y)
 
 
-def test_task2_section_runs_on_a_stand_in(tmp_path, monkeypatch):
+def test_task2_and_control_sections_run(tmp_path, monkeypatch):
     data = tmp_path / "invivo_dataset.h5"
     _write_stand_in(data, np.random.default_rng(0))
     monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path / "results"))
     out = tmp_path / "02.ipynb"
     papermill.execute_notebook(str(project_root() / "notebooks" / "02_filter_representations.ipynb"), str(out),
                                parameters=dict(profile="tiny", activations=["exponential"], epochs=1,
-                                               n_sequences=600, task2_data=str(data)),
+                                               n_sequences=600, task2_data=str(data), extra_models=["cnn-2"],
+                                               log_experiment=True),
                                kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
     text = "\n".join("".join(o.get("text", "")) for c in json.loads(out.read_text())["cells"]
                      for o in c.get("outputs", []) if o.get("name") == "stdout")
     assert f"Task 2 data: {data}" in text
     assert "Fig 1d" in text and "match_fraction" in text
+    assert "shift_scale_relu" in text and "p_value" in text                  # ExtData 1a table
+    assert "ExtData 1b" in text                                               # ablation in the comparison
+    figures = {p.name for p in (tmp_path / "results" / "figures").iterdir()}
+    assert {"extdata1b_ablation.png", "extdata1e_log.png", "fig1d_match_fraction.png"} <= figures
     runs = [json.loads(p.read_text()) for p in (tmp_path / "results" / "runs").glob("*/config.json")]
+    log_runs = [r for r in runs if r["config"]["model"] == "cnn-deep-log"]
+    assert sorted((r["config"]["activation"], r["config"]["model_options"].get("first_layer_l2")) for r in log_runs) \
+        == [("log_relu", False), ("log_relu", True), ("relu", False), ("relu", True)]
     task2 = [r for r in runs if r["config"]["task"] == "task2"]
     assert len(task2) == 1 and task2[0]["config"]["model"] == "cnn-deep"
     ppms = next((tmp_path / "results" / "runs" / task2[0]["key"] / "analyses").glob("ppms_*.npz"))

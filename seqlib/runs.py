@@ -317,11 +317,11 @@ def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progre
     ctx = multiprocessing.get_context("spawn")
     manager = ctx.Manager()
     queue = manager.Queue()
-    bar = None
+    bar = runs_bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=sum(c.epochs for c in todo), desc=f"training {len(todo)} run(s) on {workers} worker(s)",
-                   unit="epoch")
+        runs_bar = tqdm(total=len(todo), desc=f"runs ({workers} worker(s))", unit="run", position=0)
+        bar = tqdm(total=sum(c.epochs for c in todo), desc="epochs (all runs)", unit="epoch", position=1)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(threads,))
     labels = {c.key: c for c in todo}
     done_epochs = {c.key: 0 for c in todo}
@@ -348,6 +348,8 @@ def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progre
                 future.result()                       # re-raises the worker's error
                 if bar is not None:                   # early stopping: count the epochs not trained
                     bar.update(config.epochs - done_epochs[config.key])
+                    runs_bar.update(1)
+                    runs_bar.set_postfix_str(f"finished {config.label}")
         pool.shutdown(wait=True)
     except BaseException:
         for process in list(getattr(pool, "_processes", {}).values()):
@@ -355,8 +357,9 @@ def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progre
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        for b in (bar, runs_bar):
+            if b is not None:
+                b.close()
         manager.shutdown()
 
 
@@ -367,7 +370,8 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
     Each worker is a fresh process pinned to ``threads`` CPU threads, so a config gives the same weights
     whether it trains alone, in a grid or on a 64-core node (see :func:`seqlib.training.pin_threads`);
     on this 2-core machine two 1-thread workers also train faster than one 2-thread process
-    (``benchmarks/bench_training.py``).
+    (``benchmarks/bench_training.py``). Workers are started with ``spawn``: in a script, call this under
+    ``if __name__ == "__main__":`` (notebooks and the ``seqlib run`` command need nothing).
 
     Parameters
     ----------
@@ -379,7 +383,7 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
     threads : int
         CPU threads per run (1: results independent of the core count).
     progress : bool
-        A tqdm bar over all epochs to train.
+        tqdm bars over runs and over all epochs to train (with the latest run's loss and AUROC).
     force : bool
         Retrain even finished runs (each is replaced atomically).
     dataset : Dataset, optional

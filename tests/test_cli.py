@@ -57,3 +57,14 @@ def test_filters_errors_name_the_problem(tmp_path, tiny_model, capsys):
     assert "no Conv1D layer" in capsys.readouterr().err
     assert main(["filters", str(tmp_path / "missing.keras"), str(ok), "--out", str(tmp_path / "o")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_run_trains_a_grid_and_reuses_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path))
+    args = ["run", "--model", "cnn-local", "--activation", "relu", "exponential", "--epochs", "1",
+            "--n-sequences", "400", "--quiet"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert "relu" in first and "exponential" in first and len(list((tmp_path / "runs").iterdir())) == 2
+    assert main(args) == 0                                   # finished runs are loaded, not retrained
+    assert capsys.readouterr().out == first

@@ -297,7 +297,8 @@ def main() -> None:
         print(f"speed-up of {name} over {names[0]}: {rates[name] / rates[names[0]]:.2f}x median epochs, "
               f"{best_rates[name] / best_rates[names[0]]:.2f}x best epochs")
     if args.breakdown_epochs > 0:
-        breakdown(args.model, args.activation, args.breakdown_n_train, args.breakdown_epochs, fwd, trn, len(valid))
+        breakdown(args.model, args.activation, args.breakdown_n_train, args.breakdown_epochs, fwd, trn, len(valid),
+                  workers)
 
 
 _VARIANTS = {"full model": (), "without dropout": ("Dropout",), "without batch norm": ("BatchNormalization",),
@@ -322,7 +323,7 @@ def _breakdown_worker(model_name: str, activation: str, removed: tuple, n_train:
 
 
 def breakdown(model_name: str, activation: str, n_train: int, epochs: int, fwd: float, trn: float,
-              n_valid: int) -> None:
+              n_valid: int, workers: int) -> None:
     """Where the time goes besides the GEMMs: seqlib's fit with dropout and/or batch norm removed.
 
     Each variant trains in its own fresh process pinned to one thread, as the run_grid workers do. The
@@ -338,8 +339,8 @@ def breakdown(model_name: str, activation: str, n_train: int, epochs: int, fwd: 
         best = min(times[1:] or times)
         rate = work / best / 1e9
         base = base or best
-        print(f"    {name:32s} best epoch {best:6.2f} s  {rate:6.1f} GFLOP/s  {rate / LIMIT_GFLOPS:6.1%} of 200  "
-              f"({best / base - 1:+.0%} time vs full)")
+        print(f"    {name:32s} best epoch {best:6.2f} s  {rate:6.1f} GFLOP/s per process; x {workers} workers = "
+              f"{workers * rate / LIMIT_GFLOPS:6.1%} of 200  ({best / base - 1:+.0%} time vs full)")
 
 
 if __name__ == "__main__":

@@ -152,14 +152,20 @@ def without_layers(model, kinds: tuple):
     return keras.models.clone_model(model, clone_function=clone)
 
 
-def _gemm_ceiling_worker(model_name: str, activation: str, threads: int):
-    """:func:`gemm_ceiling` in a fresh process pinned to ``threads`` threads (as the run_grid workers are)."""
+def _worker_model(model_name: str, activation: str, threads: int = 1):
+    """In a fresh worker process: pin TensorFlow to ``threads`` threads (as run_grid does), seed, build the model."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from seqlib.models import build_model
-    from seqlib.training import pin_threads
+    from seqlib.training import pin_threads, set_seed
 
     pin_threads(threads)
-    return gemm_ceiling(build_model(model_name, activation, input_length=200, n_outputs=12))
+    set_seed(0)
+    return build_model(model_name, activation, input_length=200, n_outputs=12)
+
+
+def _gemm_ceiling_worker(model_name: str, activation: str, threads: int):
+    """:func:`gemm_ceiling` in a fresh process pinned to ``threads`` threads (as the run_grid workers are)."""
+    return gemm_ceiling(_worker_model(model_name, activation, threads))
 
 
 def in_fresh_process(fn, *args):
@@ -307,17 +313,12 @@ _VARIANTS = {"full model": (), "without dropout": ("Dropout",), "without batch n
 
 def _breakdown_worker(model_name: str, activation: str, removed: tuple, n_train: int, epochs: int) -> list[float]:
     """In a fresh single-threaded process (like a run_grid worker): epoch times of one model variant."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    model = _worker_model(model_name, activation)
     import keras
 
-    from seqlib.models import build_model
     from seqlib.simulate import simulate_task1
-    from seqlib.training import pin_threads, set_seed
 
-    pin_threads(1)
     data = simulate_task1().subsample(n_train=n_train)
-    set_seed(0)
-    model = build_model(model_name, activation, input_length=200, n_outputs=12)
     kinds = tuple(getattr(keras.layers, name) for name in removed)
     return seqlib_fit(lambda: without_layers(model, kinds) if kinds else model, data.train, data.valid, epochs)
 

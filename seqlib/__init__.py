@@ -4,6 +4,9 @@ One module per pipeline stage: ``motifs`` → ``simulate`` → ``datasets`` → 
 → ``training`` → ``runs`` → ``filters`` / ``tomtom`` → ``plotting``. Arrays are channels-last:
 sequences ``(N, L, 4)``, motifs ``(L, 4)``, alphabet A, C, G, T.
 
+References of the form "Methods §5" point to the numbered sections of the book's Methods page
+(``book/protocol.md``), which describes the paper's methods and how this package implements them.
+
 Modules that need TensorFlow/Keras (``activations``, ``models``, ``training``, ``runs``) are imported
 lazily, so ``import seqlib`` is fast.
 """

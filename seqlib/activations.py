@@ -1,4 +1,4 @@
-"""First-layer activation functions of Koo & Ploenzke (2021), methods.md §3.
+"""First-layer activation functions of Koo & Ploenzke (2021), Methods §3.
 
 Every activation is applied to the first-layer pre-activation ``z`` (the BatchNorm output, because
 the first Conv1D has no bias) element-wise, so input and output have the same shape, typically
@@ -51,13 +51,13 @@ MODIFIED_ACTIVATIONS = ("shift_scale_relu", "shift_scale_tanh", "shift_scale_sig
 ABLATION_ACTIVATIONS = ("shift_relu", "scale_relu", "shift_tanh", "scale_tanh",
                         "shift_sigmoid", "scale_sigmoid")
 
-#: Log activations of the log experiments (methods.md §9.5).
+#: Log activations of the log experiments (Methods §9.5).
 LOG_ACTIVATIONS = ("log", "log_relu")
 
 #: Controls with a free parameter: exp(scale * z) and exp(z - shift).
 PARAMETRIC_ACTIVATIONS = ("exp_scale", "exp_shift")
 
-#: Every activation name, in methods.md §3 order, then the parametric controls.
+#: Every activation name, in Methods §3 order, then the parametric controls.
 ACTIVATIONS = ("relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu",
                "shift_scale_relu", "shift_relu", "scale_relu",
                "shift_scale_tanh", "shift_tanh", "scale_tanh",

@@ -21,7 +21,7 @@ from .errors import FormatError, MissingKeyError, SequenceError, ShapeError, Unk
 
 SPLITS = ("train", "valid", "test")
 
-#: DeepSEA label columns of the 12 Task-2 TFs (K562 ChIP-seq), in Task-1 class order (methods.md §1.2).
+#: DeepSEA label columns of the 12 Task-2 TFs (K562 ChIP-seq), in Task-1 class order (Methods §1.2).
 DEEPSEA_TASK2_COLUMNS = (592, 602, 344, 345, 635, 636, 349, 642, 359, 361, 661, 369)
 #: DeepSEA stores channels as A, G, C, T; this reorders them to A, C, G, T.
 DEEPSEA_TO_ACGT = (0, 2, 1, 3)

@@ -1,4 +1,4 @@
-"""First-layer filters as motifs: feature maps → activation-aligned PPMs → clipped PPMs (methods.md §5).
+"""First-layer filters as motifs: feature maps → activation-aligned PPMs → clipped PPMs (Methods §5).
 
 For filter ``f`` with feature map ``A[n, i, f]`` (post-activation, 'same' padding, position ``i`` is the
 filter centred at ``i``):

@@ -1,11 +1,11 @@
-"""The model zoo of Koo & Ploenzke (2021), methods.md §2, in Keras 3.
+"""The model zoo of Koo & Ploenzke (2021), Methods §2, in Keras 3.
 
 Every model maps one-hot sequences of shape ``(N, L, 4)`` (channels last, A, C, G, T) to sigmoid
 probabilities of shape ``(N, n_outputs)``. Each architecture is written down as data (a tuple of
 blocks, see :data:`ARCHITECTURES`) and turned into a ``keras.Model`` by one builder, so the layer
 list in this file can be read against the spec line by line.
 
-Building blocks (methods.md §2.1):
+Building blocks (Methods §2.1):
 
 * conv block: Conv1D (stride 1, no bias, kernel L2 1e-6) -> BatchNormalization (momentum 0.99,
   eps 1e-3) -> Activation -> Dropout;
@@ -120,7 +120,7 @@ def _dist_model(pool_padding: str = "valid") -> tuple:
             Dense(96, 0.5))
 
 
-#: Layer lists of every model, methods.md §2.2 (widths before any width multiplier).
+#: Layer lists of every model, Methods §2.2 (widths before any width multiplier).
 ARCHITECTURES: dict[str, tuple] = {
     "cnn-2": _pool_model(2, 50),
     "cnn-50": _pool_model(50, 2),
@@ -297,7 +297,7 @@ def _residual_block(x, block: Residual, idx: int):
     Both convs carry an internal ``activation='relu'`` *and* the first is followed by BN -> ReLU,
     so the first branch is Conv -> ReLU -> BN -> ReLU (a double ReLU around BN), and the second is
     Conv -> ReLU -> BN before the skip addition and the final ReLU. This quirk is kept on purpose
-    (methods.md §2.2 ⚠); the parameter count is unaffected.
+    (Methods §2.2 ⚠); the parameter count is unaffected.
     """
     p = f"res{idx}"
     filters = x.shape[-1]
@@ -334,7 +334,7 @@ def build_model(name: str, activation="relu", initializer="glorot_uniform",
         a pair such as ``("exp_scale", {"scale": 0.5})``, or a callable from
         :func:`seqlib.activations.get_activation`. Deeper layers are always ReLU.
     initializer : str, keras.initializers.Initializer or dict
-        Kernel initializer of the first Conv1D only (methods.md §9.1-9.2); every other layer
+        Kernel initializer of the first Conv1D only (Methods §9.1-9.2); every other layer
         keeps its default (glorot_uniform; he_normal inside the residual block).
     input_length : int, optional
         Sequence length L. Default: the paper's length for the model (:data:`MODEL_DEFAULTS`:
@@ -495,7 +495,7 @@ def _inputs_of(model: keras.Model):
 
 
 def _paper_convention(model: keras.Model, post: bool):
-    """Layer 1 = Conv1D, then optional BN, then Activation (methods.md §0)."""
+    """Layer 1 = Conv1D, then optional BN, then Activation (Methods §0)."""
     layers = list(model.layers)
     i = next((k for k, l in enumerate(layers) if isinstance(l, keras.layers.Conv1D)), None)
     if i is None:

@@ -26,7 +26,7 @@ ALPHABET = "ACGT"
 #: The JASPAR release the paper used (CORE vertebrates, 519 motifs in its non-redundant set).
 DEFAULT_RELEASE = "JASPAR2016"
 
-#: The 12 transcription factors of Task 1, in label order (methods.md §1.1), with the JASPAR2016
+#: The 12 transcription factors of Task 1, in label order (Methods §1.1), with the JASPAR2016
 #: matrix each name resolves to by exact-name lookup.
 TASK1_MOTIF_IDS = ("MA0151.1", "MA0466.2", "MA0477.1", "MA0062.2", "MA0496.1", "MA0058.3",
                    "MA0052.3", "MA0502.1", "MA0079.3", "MA0083.3", "MA0137.3", "MA0095.2")

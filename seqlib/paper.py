@@ -1,6 +1,6 @@
 """The paper's own numbers, as data (``data/paper_numbers.csv``), for side-by-side tables.
 
-Each row carries a source tag from ``paper_numbers.md``: ``P`` printed in an executed notebook of the
+Each row carries a source tag saying how the value was obtained: ``P`` printed in an executed notebook of the
 authors (exact), ``F`` read off a notebook figure (about ±0.01), ``E`` eyeballed, ``R`` recomputed
 from the authors' code or data.
 """

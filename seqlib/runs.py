@@ -42,7 +42,7 @@ RESULTS_VERSION = 1
 #: "the paper's data" has one cache key however it is spelled.
 PAPER_DATA = {"task1": (30_000, 33), "task3": (20_000, 22)}
 
-#: The paper's validation monitor per task (methods.md §4).
+#: The paper's validation monitor per task (Methods §4).
 TASK_MONITOR = {"task1": "val_aupr", "task2": "val_aupr", "task3": "val_auroc", "zbed2": "val_auroc",
                 "irf1": "val_auroc", "basset": "val_auroc"}
 

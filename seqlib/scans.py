@@ -1,4 +1,4 @@
-"""Scanning sequences for motifs, and how well a scan localises the planted motifs (methods.md §7.3,
+"""Scanning sequences for motifs, and how well a scan localises the planted motifs (Methods §7.3,
 paper Extended Data Fig 1c,d).
 
 Three scans over one-hot sequences ``(N, L, 4)``, each giving a score per position ``(N, L)``:
@@ -26,7 +26,7 @@ from .motifs import Motif, information_content
 
 
 def motif_scan(X, motifs: Sequence[Motif], *, log_odds: bool = False) -> np.ndarray:
-    """Best motif match score at every position (methods.md §7.3).
+    """Best motif match score at every position (Methods §7.3).
 
     Parameters
     ----------

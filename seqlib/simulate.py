@@ -1,4 +1,4 @@
-"""Synthetic data sets with planted JASPAR motifs (Task 1 and Task 3, methods.md §1.1 and §1.3).
+"""Synthetic data sets with planted JASPAR motifs (Task 1 and Task 3, Methods §1.1 and §1.3).
 
 A sequence is made in three steps:
 
@@ -289,7 +289,7 @@ def simulate_task1(motifs: Sequence[str] | Sequence[Motif] = TASK1_MOTIF_IDS, *,
                    length: int = 200, count_probs=TASK1_COUNT_PROBS, seed: int = 33,
                    split=(0.7, 0.1, 0.2), release: str = DEFAULT_RELEASE, engine: str = "vectorized",
                    progress: bool = False) -> Dataset:
-    """Task 1: multi-label TF binding with 1-5 planted motifs per sequence (methods.md §1.1).
+    """Task 1: multi-label TF binding with 1-5 planted motifs per sequence (Methods §1.1).
 
     Parameters
     ----------
@@ -343,7 +343,7 @@ def simulate_task3(core: Sequence[str] | Sequence[Motif] = TASK3_CORE_IDS,
                    seed: int = 22, split=(0.7, 0.1, 0.2), include_core_in_background: bool = True,
                    release: str = DEFAULT_RELEASE, engine: str = "vectorized",
                    progress: bool = False) -> Dataset:
-    """Task 3: binary "regulatory code" task, core-motif grammar vs background (methods.md §1.3).
+    """Task 3: binary "regulatory code" task, core-motif grammar vs background (Methods §1.3).
 
     Half the sequences (label 1) carry 3-7 motifs drawn from the core pool (each core motif and its
     reverse complement); the other half (label 0) draw 3-7 motifs from the background pool.
@@ -398,7 +398,7 @@ def paper_task3_background_ids(all_motifs: Sequence[Motif], seed: int = 22, n_dr
     """Re-derive the paper's Task-3 background TFs from the motifs of ``pfm_vertebrates.txt``.
 
     Replays the authors' selection: ``RandomState(seed).permutation(len(all_motifs))[:n_draw]``, drop
-    the indices {4, 5, 12, 15, 17, 18, 20, 36, 42, 60} (a no-op with seed 22, see methods.md §1.3),
+    the indices {4, 5, 12, 15, 17, 18, 20, 36, 42, 60} (a no-op with seed 22, see Methods §1.3),
     then the first ``n_keep`` in CPython's iteration order of the resulting ``set`` of ints.
 
     Parameters

@@ -51,7 +51,7 @@ def class_prevalence(ds: Dataset) -> pd.Series:
 def ground_truth_fraction(split: Split, threshold: float = 0.01, label: float | None = None) -> float:
     """Fraction of positions whose ground-truth information content exceeds ``threshold`` bits.
 
-    This is the paper's definition of a ground-truth motif position (methods.md §7.2).
+    This is the paper's definition of a ground-truth motif position (Methods §7.2).
     """
     model = split.model if label is None else split.model[split.y[:, 0] == label]
     return float((information_content(model) > threshold).mean())

@@ -1,11 +1,11 @@
-"""Tomtom without the MEME suite (memelite), and matching filters to ground-truth motifs (methods.md §6, §7.1).
+"""Tomtom without the MEME suite (memelite), and matching filters to ground-truth motifs (Methods §6, §7.1).
 
 The paper ran ``tomtom -evalue -thresh 0.1 filters.meme JASPAR_CORE_2016_vertebrates.meme`` (MEME 5.1.0).
 :func:`tomtom` reproduces that call with memelite's numba Tomtom:
 
 * **Scores.** memelite implements Tomtom's Euclidean column distance with complete scoring; on the
-  paper's task it gives the same calls as ``tomtom -dist ed`` (``../shared/spec/tomtom_fidelity.md``:
-  log-p correlation 1.000). MEME 5.1.0 may have defaulted to ``-dist pearson``; on this task that moves
+  paper's task it gives the same calls as ``tomtom -dist ed`` (checked against MEME 5.5.8 on
+  trained CNN-deep filters, log-p correlation 1.000; Methods §6). MEME 5.1.0 may have defaulted to ``-dist pearson``; on this task that moves
   match fractions by at most ±0.06 per model. The book quotes that tolerance beside the paper's numbers.
 * **E-values** are ``p × number of targets``, as MEME computes them.
 * **q-values** are Benjamini–Hochberg over each query's p-values against all targets. MEME also
@@ -32,7 +32,7 @@ from .motifs import Motif, information_content, jaspar_collection, read_meme
 COLUMNS = ["Query_ID", "Target_ID", "Optimal_offset", "p-value", "E-value", "q-value", "Overlap",
            "Query_consensus", "Target_consensus", "Orientation"]
 
-#: Extra JASPAR IDs the paper accepted per ground-truth TF (methods.md §7.1), beyond every version of
+#: Extra JASPAR IDs the paper accepted per ground-truth TF (Methods §7.1), beyond every version of
 #: the simulated matrix itself. The authors filed MEF2B (MA0660.1) and MEF2D (MA0773.1) under STAT1;
 #: they are MEF2 motifs, so here they belong to MEF2A. This changes family labels, never match_fraction
 #: (which counts a hit to any family).
@@ -146,7 +146,7 @@ def tomtom(queries: Sequence[Motif], targets=None, *, release: str | None = None
 def ground_truth_families(motif_ids: Sequence[str], targets=None, *, release: str | None = None,
                           extra: Mapping[str, Sequence[str]] = PAPER_EXTRA_IDS,
                           names: Sequence[str] | None = None) -> dict[str, list[str]]:
-    """Accepted Tomtom target IDs for each simulated motif ("families", methods.md §7.1).
+    """Accepted Tomtom target IDs for each simulated motif ("families", Methods §7.1).
 
     A family holds every version of the motif's matrix ID present in the target database (e.g. MAX
     MA0058.3 accepts MA0058.1–.3) plus the explicit ``extra`` IDs for that base ID (the paper's table
@@ -204,7 +204,7 @@ def match_filters(table: pd.DataFrame, n_filters: int, families: Mapping[str, Se
 
 def match_statistics(table: pd.DataFrame, n_filters: int, families: Mapping[str, Sequence[str]],
                      prefix: str = "filter") -> dict:
-    """The paper's filter statistics from a Tomtom table (methods.md §7.1).
+    """The paper's filter statistics from a Tomtom table (Methods §7.1).
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Training and evaluation with the paper's protocol (methods.md §4), seeded and guarded against NaN.
+"""Training and evaluation with the paper's protocol (Methods §4), seeded and guarded against NaN.
 
 Defaults are the authors': Adam (lr 1e-3), binary cross-entropy on sigmoid outputs, batch 100 shuffled
 every epoch, at most 100 epochs, early stopping (patience 20) and ReduceLROnPlateau (factor 0.2,

@@ -119,7 +119,7 @@ def test_keras_matches_numpy(name, params):
     assert A.activation_numpy(name, fmap, **params).shape == (2, 7, 3)
 
 
-SPOT = [  # (name, params, z, expected) straight from methods.md §3
+SPOT = [  # (name, params, z, expected) straight from Methods §3
     ("relu", {}, -2.0, 0.0), ("relu", {}, 1.5, 1.5),
     ("exponential", {}, 1.0, math.e), ("sigmoid", {}, 0.0, 0.5), ("tanh", {}, 0.0, 0.0),
     ("softplus", {}, 0.0, math.log(2.0)), ("linear", {}, -3.25, -3.25),
@@ -156,7 +156,7 @@ def test_log_relu_zero_inside_unit_interval():
 
 
 def test_exponential_overflows_without_clipping():
-    # "no clipping" (methods.md §3): both implementations give inf for large z in float32
+    # "no clipping" (Methods §3): both implementations give inf for large z in float32
     assert np.isinf(_keras_eval(A.get_activation("exponential"), [100.0])[0])
     with np.errstate(over="ignore"):
         assert np.isinf(np.float32(A.activation_numpy("exponential", 100.0)))

@@ -187,7 +187,7 @@ def test_load_invivo(repo_data, stem, sizes, positive_fraction):
         s, r = ds[name], rc[name]
         assert s.X.shape == (size, 400, 4) and s.X.dtype == np.float32
         assert s.y.shape == (size, 1) and s.y.dtype == np.float32
-        assert round(float(s.y.mean()), 3) == frac                   # methods.md §1.4
+        assert round(float(s.y.mean()), 3) == frac                   # Methods §1.4
         assert len(r) == 2 * size
         np.testing.assert_array_equal(r.X[:size], s.X)
         np.testing.assert_array_equal(r.X[size:], s.X[:, ::-1, ::-1])   # row i + N is the RC of row i

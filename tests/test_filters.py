@@ -1,4 +1,4 @@
-"""Filter → PPM (methods.md §5): threshold, window, edge rule, uniform fallback, clipping, MEME export."""
+"""Filter → PPM (Methods §5): threshold, window, edge rule, uniform fallback, clipping, MEME export."""
 
 import numpy as np
 import pytest

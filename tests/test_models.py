@@ -1,4 +1,4 @@
-"""Tests of seqlib.models: parameter counts pinned from methods.md §2, layer order, variants,
+"""Tests of seqlib.models: parameter counts pinned from Methods §2, layer order, variants,
 serialisation, first-layer probes and a JAX-backend forward pass."""
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_paper_defaults_and_shapes():
         L, n_out = M.MODEL_DEFAULTS[name]
         model = _built(name)
         assert model.input_shape == (None, L, 4) and model.output_shape == (None, n_out)
-    # the spec's shape walks (methods.md §2.2)
+    # the spec's shape walks (Methods §2.2)
     assert M.output_lengths("cnn-deep") == [200, 200, 50, 44, 11, 9, 3]
     assert M.output_lengths("cnn-deep", 1000) == [1000, 1000, 250, 244, 61, 59, 19]
     assert M.output_lengths("cnn-2") == [200, 100, 100, 2]
@@ -134,7 +134,7 @@ def test_nobn_drops_only_the_first_batchnorm():
 @pytest.mark.parametrize("name", M.MODEL_NAMES)
 def test_building_block_settings(name):
     model = _built(name)
-    first = [type(l) for l in model.layers[1:4]]  # the paper's index convention (methods.md §0)
+    first = [type(l) for l in model.layers[1:4]]  # the paper's index convention (Methods §0)
     if name == "cnn-deep-nobn":
         assert first == [keras.layers.Conv1D, keras.layers.Activation, keras.layers.Dropout]
     else:

@@ -1,4 +1,4 @@
-"""seqlib.simulate: Task 1 / Task 3 generators (methods.md §1.1, §1.3).
+"""seqlib.simulate: Task 1 / Task 3 generators (Methods §1.1, §1.3).
 
 The two paper-scale reference runs (~23 s and ~16 s) are made once each, by module-scoped fixtures;
 everything else uses a few hundred sequences.
@@ -93,7 +93,7 @@ def test_task1_reference_run_reproduces_the_paper(ref_task1):
     assert np.bincount(n_motifs, minlength=6)[1:].tolist() == [15_032, 7_422, 5_115, 1_535, 896]
     y = all_rows(ds, "y")
     assert np.bincount(y.sum(1).astype(int), minlength=6)[1:].tolist() == [15_715, 8_010, 4_611, 1_325, 339]
-    # methods.md §1.1: per-TF prevalence about 0.14-0.15; ~10.9 % of test positions have IC > 0.01 bits
+    # Methods §1.1: per-TF prevalence about 0.14-0.15; ~10.9 % of test positions have IC > 0.01 bits
     assert ((y.mean(0) >= 0.14) & (y.mean(0) < 0.15)).all()
     assert round(100 * float((information_content(ds.test.model) > 0.01).mean()), 1) == 10.9
     assert ds.meta["class_ids"] == list(TASK1_MOTIF_IDS)
@@ -113,7 +113,7 @@ def test_task3_reference_run_reproduces_the_paper(ref_task3):
     assert y.sum() == 10_000
     assert np.bincount(n_motifs[y == 1], minlength=8)[3:].tolist() == [4_977, 2_560, 1_614, 521, 328]
     assert ds.test.y.sum() == 1_973
-    # methods.md §1.3: pool of 110 PPMs (core first); ~31 % of negatives hold a core motif;
+    # Methods §1.3: pool of 110 PPMs (core first); ~31 % of negatives hold a core motif;
     # ~20.9 % of positions of positive test sequences have IC > 0.01 bits
     core_ids = [i + s for i in TASK3_CORE_IDS for s in ("", "_rc")]
     assert ds.meta["pool_ids"] == core_ids
@@ -230,7 +230,7 @@ def test_paper_task3_background_ids_rederived_from_the_pfm_file(repo_data):
     motifs = read_jaspar_pfm(repo_data / "pfm_vertebrates.txt")
     ids = paper_task3_background_ids(motifs)
     assert ids == list(PAPER_TASK3_BACKGROUND_IDS)
-    # the names the authors' re-run listed (methods.md §1.3), in the same order
+    # the names the authors' re-run listed (Methods §1.3), in the same order
     names = {m.id: m.name for m in motifs}
     assert [names[i] for i in ids] == [
         "HOXD13", "Arnt", "Ahr::Arnt", "Hoxd9", "MLX", "MLXIPL", "MYF6", "NEUROD2", "Gfi1", "HNF1A",

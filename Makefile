@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
+CHAPTERS ?= book/chapters
 
 # caches live in the project: numba's compiled Tomtom (memelite), matplotlib's font cache
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
@@ -13,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS  := ignore::DeprecationWarning
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book notebooks html test unit nbtest bench clean
+.PHONY: setup book notebooks status html browser test bench clean
 
 setup: $(STAMP)
 
@@ -27,13 +28,23 @@ $(STAMP): pyproject.toml
 book: setup notebooks html
 
 notebooks: setup
-	$(BIN)/seqlib notebooks --profile $(PROFILE) --out book/chapters
+	$(BIN)/seqlib notebooks --profile $(PROFILE) --out $(CHAPTERS)
 
-html: setup
+# the Status page is generated from the executed chapters (profiles, wall times, runs, environment)
+status: setup
+	$(BIN)/python -m seqlib.status $(CHAPTERS)
+
+html: setup status
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@test -f _build/html/index.html && echo "book: _build/html/index.html"
 
-test: setup
+# the browser test loads every page in Debian's headless Chromium (installed here when missing, as root)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "could not install chromium and chromium-driver: the browser test will fail (install them and rerun)"
+
+test: setup browser
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider -q
 
 bench: setup

@@ -26,9 +26,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-import keras
 import numpy as np
-from keras import ops
+
+from ._backend import load_keras
+
+keras = load_keras()
+from keras import ops  # noqa: E402  (after the quiet import of the backend)
 
 from .errors import UnknownNameError
 

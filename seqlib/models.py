@@ -25,8 +25,10 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-import keras
-from keras import ops
+from ._backend import load_keras
+
+keras = load_keras()
+from keras import ops  # noqa: E402  (after the quiet import of the backend)
 
 from .activations import SeqlibActivation, get_activation
 from .errors import ShapeError, UnknownNameError

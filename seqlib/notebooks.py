@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -9,6 +10,9 @@ from typing import Sequence
 
 from ._io import atomic_path
 from .paths import project_root
+
+#: matplotlib's backend that puts figures into a notebook's outputs.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def notebook_paths(names: Sequence[str] | None = None) -> list[Path]:
@@ -35,25 +39,48 @@ def run_notebooks(names: Sequence[str] | None = None, *, profile: str = "quick",
     -------
     list of Path, the executed notebooks
     """
-    import papermill
-
     out_dir = Path(out_dir) if out_dir is not None else project_root() / "book" / "chapters"
     out_dir.mkdir(parents=True, exist_ok=True)
     params = dict(profile=profile, **(parameters or {}))
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     written = []
-    for path in notebook_paths(names):
-        target = out_dir / path.name
-        start = time.time()
-        print(f"[seqlib] running {path.name} at profile {profile!r} ...", flush=True)
-        with atomic_path(target, suffix=".ipynb") as tmp:
-            try:
-                papermill.execute_notebook(str(path), str(tmp), parameters=params, kernel_name=kernel_name,
-                                           cwd=str(path.parent), log_output=log_output, progress_bar=True)
-            except Exception:
-                if tmp.exists():
-                    tmp.replace(out_dir / f"{path.stem}.failed.ipynb")
-                raise
-        print(f"[seqlib] {path.name} done in {time.time() - start:.0f} s", flush=True)
-        written.append(target)
+    with _inline_figures():
+        for path in notebook_paths(names):
+            written.append(_run_one(path, out_dir, params, profile, kernel_name, log_output))
     return written
+
+
+@contextlib.contextmanager
+def _inline_figures():
+    """Give the kernels Jupyter's inline matplotlib backend, whatever ``MPLBACKEND`` says.
+
+    A non-interactive ``MPLBACKEND`` (``Agg``, as ``make`` exports for the tests) would make
+    ``plt.show()`` draw nothing in the executed notebook, and the book would show no figures.
+    """
+    previous = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = previous
+
+
+def _run_one(path: Path, out_dir: Path, params: dict, profile: str, kernel_name: str, log_output: bool) -> Path:
+    """Execute one notebook into ``out_dir`` atomically (a failure keeps ``<name>.failed.ipynb``)."""
+    import papermill
+
+    target = out_dir / path.name
+    start = time.time()
+    print(f"[seqlib] running {path.name} at profile {profile!r} ...", flush=True)
+    with atomic_path(target, suffix=".ipynb") as tmp:
+        try:
+            papermill.execute_notebook(str(path), str(tmp), parameters=params, kernel_name=kernel_name,
+                                       cwd=str(path.parent), log_output=log_output, progress_bar=True)
+        except Exception:
+            if tmp.exists():
+                tmp.replace(out_dir / f"{path.stem}.failed.ipynb")
+            raise
+    print(f"[seqlib] {path.name} done in {time.time() - start:.0f} s", flush=True)
+    return target

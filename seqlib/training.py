@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from ._backend import load_keras
 from .datasets import Split
 from .errors import TrainingDivergedError
 from .metrics import binary_crossentropy, classification_metrics
@@ -87,10 +88,12 @@ def pin_threads(threads: int = 1) -> None:
     """Fix TensorFlow's CPU thread pools (intra-op ``threads``, inter-op 1).
 
     Floating-point reductions depend on the thread count (weights differ at ~1e-5 between 1 and 2
-    threads), so the run workers pin it for results that do not depend on the machine's core count.
+    threads), so the run workers pin it: a run's weights then do not depend on the core count or on how
+    many runs train at once. They are bit-identical on one machine, not across processor models
+    (oneDNN chooses its kernels per CPU; Methods §4).
     Must be called before TensorFlow runs its first op; a no-op on other backends.
     """
-    import keras
+    keras = load_keras()
 
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf

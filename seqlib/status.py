@@ -1,0 +1,237 @@
+"""What a build of the book ran: each chapter's profile, parameters, wall time and training runs, and
+the environment it ran in. The book's Status page is generated from the executed chapters.
+
+Each chapter ends with :func:`chapter_footer`, which records (with myst-nb's ``glue``, so the value
+travels inside the executed notebook) the profile settings, how many runs it trained and how many it
+loaded from the cache, and :func:`environment`. :func:`status_page` reads those records and papermill's
+own metadata (parameters, wall time) from the executed notebooks and writes the page.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable
+
+from ._io import atomic_path
+from .paths import project_root
+
+#: Distributions whose versions can change this book's numbers or its rendering.
+TRACKED_PACKAGES = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "memelite", "pyjaspar", "numba",
+                    "matplotlib", "logomaker", "papermill", "jupyter-book", "myst-nb")
+
+#: Name of the glued record of a chapter.
+GLUE_KEY = "chapter_status"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo`` on Linux, else :func:`platform.processor`)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def git_commit(root=None) -> str:
+    """Short commit hash of the project checkout, ``+dirty`` when tracked files changed; "unknown"
+    outside a git checkout."""
+    root = Path(root) if root is not None else project_root()
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def environment() -> dict:
+    """Versions, processor and thread layout of this process, as a flat JSON-ready dict."""
+    from .runs import default_workers
+
+    env = {
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count() or 1,
+        "training_workers": default_workers(),
+        "threads_per_worker": 1,
+        "keras_backend": os.environ.get("KERAS_BACKEND", "tensorflow"),
+        "seqlib": _version("seqlib"),
+        "git_commit": git_commit(),
+    }
+    env.update({name: _version(name) for name in TRACKED_PACKAGES})
+    return env
+
+
+def chapter_footer(settings: dict) -> dict:
+    """Record what this chapter ran; call it in a notebook's last cell.
+
+    Parameters
+    ----------
+    settings : dict
+        The chapter's resolved profile (:func:`seqlib.get_profile`), including its ``"profile"`` name.
+
+    Returns
+    -------
+    dict with ``profile``, ``settings``, ``runs_trained``, ``runs_loaded``, ``finished`` (UTC time)
+    and ``environment``; it is also glued into the notebook as ``chapter_status`` and summarised in
+    one printed line.
+    """
+    from .runs import session_tally
+
+    tally = session_tally()
+    record = {
+        "profile": settings.get("profile"),
+        "settings": {k: v for k, v in settings.items() if k != "profile"},
+        "runs_trained": int(tally["trained"]),
+        "runs_loaded": int(tally["loaded"]),
+        "finished": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "environment": environment(),
+    }
+    record = json.loads(json.dumps(record, default=str))          # plain literals only
+    try:
+        from myst_nb import glue
+        glue(GLUE_KEY, record, display=False)
+    except ImportError:                                            # outside a book environment
+        pass
+    print(f"Profile {record['profile']!r}: {record['runs_trained']} run(s) trained here, {record['runs_loaded']} "
+          f"loaded from the cache; seqlib {record['environment']['seqlib']} at commit "
+          f"{record['environment']['git_commit']}. Wall time and environment: the Status page.")
+    return record
+
+
+def _glued(nb: dict, key: str):
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            if output.get("metadata", {}).get("scrapbook", {}).get("name") == key:
+                text = output.get("data", {}).get("text/plain")
+                if isinstance(text, list):
+                    text = "".join(text)
+                return ast.literal_eval(text)
+    return None
+
+
+def chapter_record(path) -> dict:
+    """What one executed notebook says about its run.
+
+    Returns
+    -------
+    dict with ``chapter`` (file stem), ``parameters`` (papermill's injected ones, empty when the notebook
+    ran with its defaults), ``seconds`` (papermill's wall time, None when not run by papermill),
+    ``status`` (the :func:`chapter_footer` record or None) and ``figures`` (image outputs).
+    """
+    path = Path(path)
+    nb = json.loads(path.read_text())
+    pm = nb.get("metadata", {}).get("papermill", {})
+    figures = sum(1 for cell in nb.get("cells", []) for output in cell.get("outputs", []) or []
+                  if "image/png" in output.get("data", {}))
+    return {"chapter": path.stem, "parameters": pm.get("parameters", {}), "seconds": pm.get("duration"),
+            "status": _glued(nb, GLUE_KEY), "figures": figures}
+
+
+def _minutes(seconds) -> str:
+    if seconds is None:
+        return "not recorded"
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def _cell(value) -> str:
+    text = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+    return text.replace("|", "\\|")
+
+
+def status_markdown(records: Iterable[dict], *, built: str | None = None) -> str:
+    """The Status page (MyST markdown) for the chapter records of :func:`chapter_record`."""
+    records = list(records)
+    built = built or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["# Status of this build", "",
+             f"Generated from the executed chapters when the book was built ({built}). Every number below was "
+             "measured by that build; nothing on this page is typed by hand.", "",
+             "## Chapters", "",
+             "| chapter | profile | wall time | runs trained | runs loaded from cache | figures |",
+             "|---|---|---|---|---|---|"]
+    total = 0.0
+    for r in records:
+        s = r["status"] or {}
+        total += r["seconds"] or 0.0
+        lines.append(f"| {{doc}}`{r['chapter']}` | {s.get('profile', r['parameters'].get('profile', '?'))} | "
+                     f"{_minutes(r['seconds'])} | {s.get('runs_trained', '?')} | {s.get('runs_loaded', '?')} | "
+                     f"{r['figures']} |")
+    lines += ["", f"All chapters together: {_minutes(total)}.", "",
+              "## Parameters per chapter", "",
+              "Parameters are those papermill injected (empty: the notebook's defaults), then the chapter's "
+              "resolved profile.", ""]
+    for r in records:
+        s = r["status"] or {}
+        lines += [f"### {r['chapter']}", "", "| setting | value |", "|---|---|"]
+        for key, value in r["parameters"].items():
+            lines.append(f"| parameter `{key}` | {_cell(value)} |")
+        for key, value in (s.get("settings") or {}).items():
+            lines.append(f"| {key} | {_cell(value)} |")
+        lines.append("")
+    envs = [r["status"]["environment"] for r in records if r["status"]]
+    lines += ["## Environment", ""]
+    if envs:
+        env = envs[0]
+        commits = sorted({e.get("git_commit") for e in envs})
+        lines += ["| | |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in env.items()]
+        if len(commits) > 1:
+            lines += ["", f"The chapters ran at different commits: {', '.join(commits)}."]
+    else:
+        lines.append("No chapter recorded its environment.")
+    lines += ["", "Training runs are bit-identical for the same seed on one machine with the same thread layout; "
+              "across processor models the low bits of the weights can differ, because TensorFlow's oneDNN kernels "
+              "are chosen per CPU (Methods §4).", ""]
+    return "\n".join(lines)
+
+
+def status_page(chapters_dir, out=None) -> Path:
+    """Write the Status page for the executed notebooks in ``chapters_dir`` (default out:
+    ``chapters_dir/status.md``) atomically and return its path."""
+    chapters_dir = Path(chapters_dir)
+    notebooks = sorted(p for p in chapters_dir.glob("[0-9][0-9]_*.ipynb") if not p.name.endswith(".failed.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no executed chapters (NN_*.ipynb) in {chapters_dir}; run `make notebooks` first")
+    out = Path(out) if out is not None else chapters_dir / "status.md"
+    text = status_markdown(chapter_record(p) for p in notebooks)
+    with atomic_path(out, suffix=".md") as tmp:
+        tmp.write_text(text)
+    return out
+
+
+def main(argv=None) -> int:
+    """``python -m seqlib.status CHAPTERS_DIR [OUT]``: write the Status page."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not 1 <= len(argv) <= 2:
+        print("usage: python -m seqlib.status CHAPTERS_DIR [OUT.md]", file=sys.stderr)
+        return 2
+    try:
+        path = status_page(*argv)
+    except FileNotFoundError as err:
+        print(f"seqlib.status: {err}", file=sys.stderr)
+        return 2
+    print(f"status page: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

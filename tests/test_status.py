@@ -1,0 +1,89 @@
+"""seqlib.status (the generated Status page) and the quiet import of the Keras backend."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from seqlib import status
+
+
+def _executed_notebook(path, *, record=None, duration=12.5, parameters=None, png=1):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"duration": duration, "parameters": parameters or {}}
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}) for _ in range(png)]
+    if record is not None:
+        cell.outputs.append(nbformat.v4.new_output(
+            "display_data", data={"text/plain": repr(record)},
+            metadata={"scrapbook": {"name": status.GLUE_KEY, "mime_prefix": ""}}))
+    nb.cells.append(cell)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_environment_names_versions_cpu_and_commit():
+    env = status.environment()
+    for key in ("python", "cpu", "cpu_count", "tensorflow", "keras", "memelite", "pyjaspar", "git_commit"):
+        assert key in env and env[key] not in ("", None), key
+    assert env["tensorflow"] != "not installed"
+    json.dumps(env)
+
+
+def test_chapter_record_reads_papermill_metadata_and_glue(tmp_path):
+    record = {"profile": "quick", "settings": {"epochs": 8}, "runs_trained": 3, "runs_loaded": 4,
+              "environment": {"python": "3.11", "git_commit": "abc"}}
+    path = _executed_notebook(tmp_path / "02_x.ipynb", record=record, duration=75.0,
+                              parameters={"profile": "quick"}, png=2)
+    r = status.chapter_record(path)
+    assert r == {"chapter": "02_x", "parameters": {"profile": "quick"}, "seconds": 75.0, "status": record,
+                 "figures": 2}
+
+
+def test_status_page_lists_every_chapter_with_time_runs_and_environment(tmp_path):
+    rec = {"profile": "tiny", "settings": {"epochs": 3, "trials": 1}, "runs_trained": 2, "runs_loaded": 0,
+           "environment": {"python": "3.11.7", "tensorflow": "2.21.0", "git_commit": "abc123"}}
+    _executed_notebook(tmp_path / "01_a.ipynb", record=rec, duration=30)
+    _executed_notebook(tmp_path / "02_b.ipynb", record={**rec, "runs_trained": 0, "runs_loaded": 2}, duration=150)
+    _executed_notebook(tmp_path / "02_b.failed.ipynb", record=rec)
+    out = status.status_page(tmp_path)
+    text = out.read_text()
+    assert out == tmp_path / "status.md"
+    assert "| {doc}`01_a` | tiny | 30 s | 2 | 0 | 1 |" in text
+    assert "| {doc}`02_b` | tiny | 2.5 min | 0 | 2 | 1 |" in text
+    assert "failed" not in text
+    assert "All chapters together: 3.0 min." in text
+    assert "| tensorflow | 2.21.0 |" in text and "| epochs | 3 |" in text
+
+
+def test_status_page_without_chapters_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(FileNotFoundError, match="no executed chapters"):
+        status.status_page(tmp_path)
+    assert status.main([str(tmp_path)]) == 2
+    assert "no executed chapters" in capsys.readouterr().err
+
+
+def test_importing_the_models_prints_no_tensorflow_startup_lines(tmp_path):
+    code = ("import numpy as np, seqlib.models as m\n"
+            "model = m.build_model('cnn-deep', activation='exponential', input_length=200, n_outputs=12)\n"
+            "print(model(np.zeros((1, 200, 4), 'float32')).shape)\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "(1, 12)" in proc.stdout
+    for noise in ("cuInit", "cuda", "absl", "cpu_feature_guard"):
+        assert noise not in proc.stderr, proc.stderr
+
+
+def test_a_failing_backend_import_still_shows_its_error(tmp_path):
+    code = ("import os, sys; sys.modules.pop('keras', None)\n"
+            "os.environ['KERAS_BACKEND'] = 'no_such_backend'\n"
+            "from seqlib._backend import load_keras\nload_keras()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "no_such_backend" in proc.stderr

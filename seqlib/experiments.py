@@ -6,13 +6,114 @@ a grid of runs, one call here and one plot.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .runs import Run
+from .errors import UnknownNameError
+from .runs import Run, RunConfig
 from .tasks import load_task
+
+#: The validation monitor (early stopping and learning-rate schedule) of each of the paper's training
+#: experiments, as in the authors' training scripts (Methods §4). The modified and ablated activations of
+#: Extended Data Fig 1a,b were trained by the same script as Fig 1c, so they share its monitor.
+EXPERIMENT_MONITORS: dict[str, str] = {
+    "fig1c": "val_aupr",             # Task 1, seven activations × three models (also Fig 1b)
+    "extdata1ab": "val_aupr",        # Task 1, modified and ablated activations
+    "extdata1e": "val_auroc",        # Task 1, log activations (CNN-deep-log)
+    "fig1d": "val_aupr",             # Task 2, in vivo
+    "fig2": "val_auroc",             # Task 3, CNN-local / CNN-dist
+    "task3_log": "val_auroc",        # Task 3, log activations
+    "fig3": "val_auroc",             # Basset, ZBED2, IRF1
+    "controls": "val_auroc",         # initialisation, initialisation sweep, gradients, exponential scale
+}
+
+
+def experiment_config(experiment: str, base: RunConfig | None = None, **fields) -> RunConfig:
+    """A run of one of the paper's experiments: ``base`` with ``fields`` changed and the experiment's monitor.
+
+    Parameters
+    ----------
+    experiment : str
+        A key of :data:`EXPERIMENT_MONITORS` (e.g. ``"extdata1e"``).
+    base : RunConfig, optional
+        Budget, task and data size to start from (its ``monitor`` is replaced).
+    **fields
+        Other RunConfig fields to set (model, activation, trial ...).
+
+    Returns
+    -------
+    RunConfig
+    """
+    if experiment not in EXPERIMENT_MONITORS:
+        raise UnknownNameError(f"unknown experiment {experiment!r}; choose one of {', '.join(EXPERIMENT_MONITORS)}")
+    if "monitor" in fields:
+        raise ValueError(f"the monitor is part of experiment {experiment!r} ({EXPERIMENT_MONITORS[experiment]}); "
+                         "build a RunConfig directly to train with another one")
+    base = base if base is not None else RunConfig()
+    return replace(base, monitor=EXPERIMENT_MONITORS[experiment], **fields)
+
+
+#: Extended Data Fig 1e: the CNN-deep-log variants, (activation, first-layer L2 penalty) (Methods §9.5).
+LOG_VARIANTS = (("log_relu", True), ("log_relu", False), ("relu", True), ("relu", False))
+
+
+def log_experiment_configs(base: RunConfig, trials: int | Sequence[int]) -> list[RunConfig]:
+    """The runs of Extended Data Fig 1e: CNN-deep-log × {log_relu, relu} × {penalty, none} × trials,
+    monitored like the authors' log-activation script (``val_auroc``, Methods §4, §9.5).
+
+    Parameters
+    ----------
+    base : RunConfig
+        Task, budget and data size (its model, activation, options, trial and monitor are replaced).
+    trials : int or sequence of int
+        Number of trials (0 … trials−1) or the trial indices.
+
+    Returns
+    -------
+    list of RunConfig, in the order activation, penalty, trial
+    """
+    trials = range(trials) if isinstance(trials, int) else list(trials)
+    return [experiment_config("extdata1e", base, model="cnn-deep-log", activation=act,
+                              model_options={"first_layer_l2": l2}, trial=t)
+            for act, l2 in LOG_VARIANTS for t in trials]
+
+
+def log_experiment_table(runs: Iterable[Run], **kwargs) -> pd.DataFrame:
+    """:func:`filter_table` of the Extended Data Fig 1e runs, with the penalised variants named
+    ``"<activation>+l2"`` as in ``data/paper_numbers.csv``."""
+    table = filter_table(runs, **kwargs)
+    table["activation"] = [f"{a}+l2" if dict(o).get("first_layer_l2") else a
+                           for a, o in zip(table["activation"], table["model_options"])]
+    return table
+
+
+def combine_tables(*tables: pd.DataFrame | None) -> pd.DataFrame:
+    """Concatenate per-run tables (None skipped), keeping one row per run ``key``.
+
+    Experiments share runs (Fig 1c's relu, exponential, sigmoid and tanh are also Extended Data Fig 1a,b's
+    originals): a run in two tables is one trial, not two.
+
+    Returns
+    -------
+    DataFrame with the union of the rows, first occurrence of each key kept, index reset
+    """
+    parts = [t for t in tables if t is not None and len(t)]
+    if not parts:
+        return pd.DataFrame()
+    return drop_duplicate_runs(pd.concat(parts, ignore_index=True))
+
+
+def drop_duplicate_runs(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per run ``key`` (the column :func:`seqlib.runs.results_table` writes); tables without a
+    ``key`` column are returned unchanged."""
+    if "key" not in table.columns:
+        return table
+    return table.drop_duplicates(subset="key", keep="first").reset_index(drop=True)
 
 
 def planted_motifs(ds) -> tuple[list[str], list[str]]:
@@ -44,7 +145,8 @@ def filter_analysis(run: Run, *, dataset=None, threshold: float = 0.5, targets=N
     """Filter PPMs of a run's first layer on its test set, their Tomtom hits and match statistics.
 
     Cached per run and per setting: ``ppms_t<threshold>.npy`` (F, 20, 4), ``tomtom_t<threshold>_<db>.csv``
-    and ``filter_stats_t<threshold>_<db>.json``.
+    and ``filter_stats_t<threshold>_<db>_<families>.json`` (``<families>``: a digest of the accepted IDs per
+    family, so a change of :data:`seqlib.tomtom.PAPER_EXTRA_IDS` recomputes the family statistics).
 
     Returns
     -------
@@ -68,7 +170,8 @@ def filter_analysis(run: Run, *, dataset=None, threshold: float = 0.5, targets=N
                                                             evalue_threshold=evalue_threshold), kind="csv")
     ids, names = planted_motifs(ds)
     families = ground_truth_families(ids, targets, release=release, names=names)
-    stats = run.cached(f"filter_stats_{tag}_{db}", lambda: match_statistics(table, len(ppms), families))
+    digest = hashlib.sha256(json.dumps(families, sort_keys=True).encode()).hexdigest()[:8]
+    stats = run.cached(f"filter_stats_{tag}_{db}_{digest}", lambda: match_statistics(table, len(ppms), families))
     return {"ppms": ppms, "n_sites": n_sites, "tomtom": table, "per_filter": match_filters(table, len(ppms), families),
             "stats": stats, "families": families}
 
@@ -148,24 +251,31 @@ def paper_comparison(table: pd.DataFrame, specs: Sequence[tuple[str, str, str]],
     """The "paper vs this book" table: for each (figure, statistic, column of ``table``), our median over
     trials per model × activation next to the paper's value, for every cell the paper reports.
 
+    Rows of ``table`` that repeat a run ``key`` (the same run reached through two experiments) count once.
+
     Returns
     -------
-    DataFrame with figure, statistic, model, activation, this book (median), trials, paper, source
+    DataFrame with figure, statistic, model, activation, this book (median), trials, paper, source, note
+    (how this build's method differs from the paper's for that statistic, :data:`seqlib.tomtom.STATISTIC_NOTES`)
     """
     from .paper import side_by_side
+    from .tomtom import STATISTIC_NOTES
 
+    table = drop_duplicate_runs(table)
     parts = []
     for figure, statistic, column in specs:
         merged = side_by_side(table.rename(columns={column: "value"}), statistic, figure=figure, task=task)
         merged = merged[merged["paper"].notna()]
         merged.insert(0, "statistic", statistic)
         merged.insert(0, "figure", figure)
+        merged["note"] = STATISTIC_NOTES.get(statistic, "")
         parts.append(merged)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if len(out):
         out = out.rename(columns={"ours_median": "this book (median)", "n_trials": "trials",
                                   "paper_source": "source"})
-        out = out[["figure", "statistic", "model", "activation", "this book (median)", "trials", "paper", "source"]]
+        out = out[["figure", "statistic", "model", "activation", "this book (median)", "trials", "paper", "source",
+                   "note"]]
     return out
 
 
@@ -179,29 +289,49 @@ def cnn_scan(run: Run, *, dataset=None) -> np.ndarray:
                       kind="npy")
 
 
-def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), dataset=None) -> pd.DataFrame:
+def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), segmentations: Sequence[str] = ("clean",),
+               dataset=None) -> pd.DataFrame:
     """Localisation of planted motifs by CNN scans (per run) and by PPM/PWM scans of the planted motifs.
+
+    Parameters
+    ----------
+    runs : iterable of Run
+        Trained runs whose first-layer scans are scored (may be empty when ``dataset`` is given).
+    buffers : sequence of int
+        Dilation widths of the motif positions (paper: 10).
+    segmentations : sequence of {"clean", "authors"}
+        How sequences are cut into scored instances (:func:`seqlib.scans.localisation`).
+    dataset : Dataset, optional
+        Default: the data set of the first run.
 
     Returns
     -------
-    DataFrame with scan, model, activation, trial, buffer, auroc, aupr, auroc_std, aupr_std
+    DataFrame with scan, model, activation, trial, segmentation, buffer, auroc, aupr, auroc_std, aupr_std,
+    n_scored; model "motif scan" / "PWM scan" and trial -1 for the scans of the planted motifs
     """
     from .motifs import load_jaspar, with_reverse_complements
-    from .scans import localisation, motif_scan
+    from .scans import SEGMENTATIONS, localisation, motif_scan
 
+    unknown = [s for s in segmentations if s not in SEGMENTATIONS]
+    if unknown:
+        raise UnknownNameError(f"unknown segmentation(s) {unknown}; choose from {', '.join(SEGMENTATIONS)}")
     runs = list(runs)
+    if dataset is None and not runs:
+        raise ValueError("scan_table needs runs or a dataset")
     ds = dataset if dataset is not None else run_dataset(runs[0])
     ids, _ = planted_motifs(ds)
     pool = with_reverse_complements(load_jaspar(ids, ds.meta.get("release", "JASPAR2016")))
-    scans = [("motif scan", "", "", -1, motif_scan(ds.test.X, pool)),
-             ("PWM scan", "", "", -1, motif_scan(ds.test.X, pool, log_odds=True))]
+    scans = [("motif scan", "motif scan", "", -1, motif_scan(ds.test.X, pool)),
+             ("PWM scan", "PWM scan", "", -1, motif_scan(ds.test.X, pool, log_odds=True))]
     scans += [("CNN scan", r.config.model, r.config.activation, r.config.trial, cnn_scan(r, dataset=ds)) for r in runs]
     rows = []
     for name, model, act, trial, scan in scans:
-        for buffer in buffers:
-            res = localisation(scan, ds.test.model, buffer=buffer)
-            rows.append({"scan": name, "model": model, "activation": act, "trial": trial, "buffer": buffer,
-                         **{k: res[k] for k in ("auroc", "aupr", "auroc_std", "aupr_std")}})
+        for segmentation in segmentations:
+            for buffer in buffers:
+                res = localisation(scan, ds.test.model, buffer=buffer, segmentation=segmentation)
+                rows.append({"scan": name, "model": model, "activation": act, "trial": trial,
+                             "segmentation": segmentation, "buffer": buffer,
+                             **{k: res[k] for k in ("auroc", "aupr", "auroc_std", "aupr_std", "n_scored")}})
     return pd.DataFrame(rows)
 
 

@@ -1,5 +1,7 @@
 """Cached per-run analyses: filter statistics, distributions, group comparisons, paper tables."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,3 +67,71 @@ def test_planted_motifs_per_task():
     assert len(ids) == 12 and names[5] == "MAX"
     with pytest.raises(ValueError, match="no planted"):
         experiments.planted_motifs(type("D", (), {"meta": {"task": "zbed2"}})())
+
+
+# ----------------------------------------------------------------------------- experiments' definitions
+def test_each_experiment_trains_with_the_authors_monitor():
+    from seqlib.errors import UnknownNameError
+    from seqlib.runs import TASK_MONITOR
+    base = RunConfig(task="task1", epochs=3, n_sequences=600)
+    assert base.monitor == "val_aupr"                       # Task 1's main runs (task1_step1: val_aupr)
+    log = experiments.log_experiment_configs(base, 2)
+    assert len(log) == 8 and {c.monitor for c in log} == {"val_auroc"}      # task1_step8: val_auroc
+    assert {c.train_config().monitor for c in log} == {"val_auroc"}
+    assert {(c.activation, dict(c.model_options)["first_layer_l2"]) for c in log} == set(experiments.LOG_VARIANTS)
+    assert {c.model for c in log} == {"cnn-deep-log"} and {c.trial for c in log} == {0, 1}
+    assert {(c.epochs, c.n_sequences) for c in log} == {(3, 600)}
+    # the monitor is part of the cache key: runs trained with the inherited val_aupr are not reused
+    inherited = replace(log[0], monitor="val_aupr")
+    assert inherited.key != log[0].key
+    fig1c = experiments.experiment_config("fig1c", base, activation="exponential")
+    assert fig1c.monitor == TASK_MONITOR["task1"] == "val_aupr"
+    assert experiments.experiment_config("fig2", RunConfig(task="task3")).monitor == "val_auroc"
+    with pytest.raises(UnknownNameError, match="experiment"):
+        experiments.experiment_config("fig9", base)
+    with pytest.raises(ValueError, match="monitor"):
+        experiments.experiment_config("extdata1e", base, monitor="val_aupr")
+
+
+def _results(keys, activations, values):
+    return pd.DataFrame({"key": keys, "model": "cnn-deep", "activation": activations, "match_fraction": values,
+                         "match_any": values})
+
+
+def test_runs_shared_by_two_experiments_count_once():
+    fig1c = _results(["a", "b", "c", "d"], ["relu", "relu", "exponential", "exponential"], [0.0, 0.1, 0.8, 1.0])
+    extdata = _results(["a", "b", "e"], ["relu", "relu", "shift_scale_relu"], [0.0, 0.1, 0.9])
+    combined = experiments.combine_tables(fig1c, None, extdata)
+    assert combined["key"].tolist() == ["a", "b", "c", "d", "e"]
+    # paper_comparison de-duplicates even a plain concatenation
+    doubled = pd.concat([fig1c, extdata, fig1c], ignore_index=True)
+    out = experiments.paper_comparison(doubled, [("Fig 1c", "match_fraction", "match_fraction")]).set_index("activation")
+    assert out.loc["relu", "trials"] == 2 and out.loc["exponential", "trials"] == 2
+    assert out.loc["exponential", "this book (median)"] == pytest.approx(0.9)
+    assert experiments.combine_tables(None).empty
+    no_key = fig1c.drop(columns="key")
+    assert len(experiments.drop_duplicate_runs(pd.concat([no_key, no_key]))) == 8
+
+
+def test_match_any_rows_carry_the_tomtom_distance_note():
+    table = _results(["a", "b"], ["relu", "exponential"], [0.2, 0.9])
+    out = experiments.paper_comparison(table, [("Fig 1c", "match_fraction", "match_fraction"),
+                                               ("Supp (match any)", "match_any", "match_any")])
+    notes = out.groupby("statistic")["note"].agg(set)
+    assert notes["match_fraction"] == {""}
+    (note,) = notes["match_any"]
+    assert "Euclidean" in note and "Pearson" in note
+
+
+def test_scan_table_with_both_segmentations():
+    data = simulate_task1(n_sequences=500, seed=4)
+    table = experiments.scan_table([], dataset=data, segmentations=("clean", "authors"))
+    assert len(table) == 4 and set(table["segmentation"]) == {"clean", "authors"}
+    pwm = table[table.scan == "PWM scan"].set_index("segmentation")
+    assert pwm.loc["authors", "auroc"] < pwm.loc["clean", "auroc"]
+    assert pwm.loc["clean", "n_scored"] == len(data.test.X)
+    from seqlib.errors import UnknownNameError
+    with pytest.raises(UnknownNameError, match="segmentation"):
+        experiments.scan_table([], dataset=data, segmentations=("paper",))
+    with pytest.raises(ValueError, match="runs or a dataset"):
+        experiments.scan_table([])

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from seqlib.motifs import TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, Motif, load_jaspar
-from seqlib.tomtom import COLUMNS, PAPER_EXTRA_IDS, ground_truth_families, match_statistics, tomtom
+from seqlib.tomtom import (COLUMNS, MEF2_EXTRA_IDS, PAPER_EXTRA_IDS, RESULT_PACKAGES, ground_truth_families,
+                           match_statistics, result_versions, tomtom)
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +39,16 @@ def test_families_for_the_papers_tfs_and_any_motif():
     assert fams["MAX"] == ["MA0058.3"]
     assert set(fams["Arid3a"]) == {"MA0151.1", "MA0601.1"}             # PB0001.1 is not in the CORE DB
     assert set(fams["NFYB"]) == {"MA0502.1", "MA0060.2"}
-    assert set(fams["MEF2A"]) == {"MA0052.3", "MA0660.1", "MA0773.1"}   # MEF2B/D: MEF2, not STAT1
-    assert fams["STAT1"] == ["MA0137.3"]
+    # the authors' table files MEF2B (MA0660.1) and MEF2D (MA0773.1) under STAT1 (Methods §7.1)
+    assert set(fams["STAT1"]) == {"MA0137.3", "MA0660.1", "MA0773.1"}
+    assert fams["MEF2A"] == ["MA0052.3"]
+    by_family = ground_truth_families(TASK1_MOTIF_IDS, names=TASK1_MOTIF_NAMES, extra=MEF2_EXTRA_IDS)
+    assert set(by_family["MEF2A"]) == {"MA0052.3", "MA0660.1", "MA0773.1"} and by_family["STAT1"] == ["MA0137.3"]
+    assert {k: v for k, v in by_family.items() if k not in ("MEF2A", "STAT1")} == \
+        {k: v for k, v in fams.items() if k not in ("MEF2A", "STAT1")}
     other = ground_truth_families(["MA0139.1"], release="JASPAR2020")  # CTCF, all versions in 2020
     assert other["MA0139.1"] and all(t.startswith("MA0139") for t in other["MA0139.1"])
-    assert "MA0052" in PAPER_EXTRA_IDS
+    assert "MA0137" in PAPER_EXTRA_IDS and "MA0052" not in PAPER_EXTRA_IDS
 
 
 def test_match_statistics_counts_filters_and_coverage():
@@ -73,3 +79,17 @@ def test_match_statistics_of_an_empty_table_read_back_from_csv(tmp_path):
     empty.to_csv(tmp_path / "t.csv", index=False)
     stats = match_statistics(pd.read_csv(tmp_path / "t.csv"), n_filters=4, families={"A": ["T1"]})
     assert stats["match_fraction"] == 0 and stats["match_any"] == 0 and stats["coverage"] == 0
+
+
+def test_result_versions_report_the_pinned_packages():
+    import tomllib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    versions = result_versions()
+    assert list(versions) == list(RESULT_PACKAGES)
+    assert versions["memelite"] == version("memelite")
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    pins = dict(d.split("==") for d in pyproject["project"]["dependencies"] if "==" in d)
+    for name in ("memelite", "pyjaspar"):          # the versions that move results are pinned, and installed
+        assert versions[name] == pins[name], name

@@ -335,6 +335,55 @@ def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), segmentat
     return pd.DataFrame(rows)
 
 
+def paper_scan_statistic(metric: str, buffer: int = 10) -> str:
+    """Name of the paper's scan statistic in ``data/paper_numbers.csv``: ``scan_auroc`` / ``scan_aupr`` at the
+    figure's buffer of 10, ``scan_<metric>_buffer<b>`` for the authors' buffer sweep."""
+    if metric not in ("auroc", "aupr"):
+        raise UnknownNameError(f"metric must be 'auroc' or 'aupr'; got {metric!r}")
+    return f"scan_{metric}" if buffer == 10 else f"scan_{metric}_buffer{buffer}"
+
+
+def scan_comparison(scans: pd.DataFrame, *, buffer: int = 10) -> pd.DataFrame:
+    """One row per scan: AUROC/AUPR with the clean segmentation, with the authors' loop, and the paper's
+    numbers beside the authors' (which is how the paper's were computed; Methods §7.3, §9.8).
+
+    Parameters
+    ----------
+    scans : DataFrame
+        :func:`scan_table` output (medians are taken over trials of each model × activation).
+    buffer : int
+        Dilation width to compare at (paper's figure: 10).
+
+    Returns
+    -------
+    DataFrame with scan (e.g. ``"PWM scan"``, ``"cnn-deep exponential"``), trials, ``clean AUROC``,
+    ``clean AUPR``, ``authors' AUROC``, ``authors' AUPR``, ``paper AUROC``, ``paper AUPR`` (NaN where the
+    paper has no value or a segmentation was not computed)
+    """
+    from .paper import paper_numbers
+
+    sub = scans[scans["buffer"] == buffer]
+    if sub.empty:
+        raise ValueError(f"no scans at buffer {buffer}; buffers computed: {sorted(set(scans['buffer']))}")
+    medians = sub.groupby(["model", "activation", "segmentation"], sort=False)[["auroc", "aupr"]].median()
+    trials = sub.groupby(["model", "activation"], sort=False)["trial"].nunique()
+    paper = paper_numbers(figure="ExtData 1c,d", statistic=[paper_scan_statistic("auroc", buffer),
+                                                            paper_scan_statistic("aupr", buffer)])
+    rows = []
+    for (model, activation), n in trials.items():
+        row = {"scan": f"{model} {activation}".strip(), "trials": int(n) if activation else 0}
+        for segmentation, label in (("clean", "clean"), ("authors", "authors'")):
+            for metric in ("auroc", "aupr"):
+                key = (model, activation, segmentation)
+                row[f"{label} {metric.upper()}"] = float(medians.loc[key, metric]) if key in medians.index else np.nan
+        for metric in ("auroc", "aupr"):
+            hit = paper[(paper["model"] == model) & (paper["activation"] == activation)
+                        & (paper["statistic"] == paper_scan_statistic(metric, buffer))]["value"]
+            row[f"paper {metric.upper()}"] = float(hit.iloc[0]) if len(hit) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def example_tracks(runs: Sequence[Run], index: int = 0, *, dataset=None) -> dict:
     """Per-position scans of one test sequence: motif scan, PWM scan and the CNN scan of every trial-0 run
     (labelled by activation), for :func:`seqlib.plotting.plot_tracks`."""

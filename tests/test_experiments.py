@@ -135,3 +135,27 @@ def test_scan_table_with_both_segmentations():
         experiments.scan_table([], dataset=data, segmentations=("paper",))
     with pytest.raises(ValueError, match="runs or a dataset"):
         experiments.scan_table([])
+
+
+def test_scan_comparison_puts_the_papers_numbers_beside_the_authors_loop():
+    rows = []
+    for seg, shift in (("clean", 0.0), ("authors", -0.1)):
+        rows += [{"scan": "motif scan", "model": "motif scan", "activation": "", "trial": -1, "segmentation": seg,
+                  "buffer": 10, "auroc": 0.7 + shift, "aupr": 0.6 + shift}]
+        rows += [{"scan": "CNN scan", "model": "cnn-deep", "activation": "exponential", "trial": t,
+                  "segmentation": seg, "buffer": b, "auroc": 0.8 + 0.02 * t + shift, "aupr": 0.5 + shift}
+                 for t in range(3) for b in (10, 5)]
+    out = experiments.scan_comparison(pd.DataFrame(rows)).set_index("scan")
+    from seqlib.paper import paper_value
+    exp = out.loc["cnn-deep exponential"]
+    assert exp["trials"] == 3 and exp["clean AUROC"] == pytest.approx(0.82)
+    assert exp["authors' AUROC"] == pytest.approx(0.72)
+    assert exp["paper AUROC"] == paper_value("scan_auroc", figure="ExtData 1c,d", model="cnn-deep",
+                                             activation="exponential")
+    assert out.loc["motif scan", "paper AUPR"] == paper_value("scan_aupr", figure="ExtData 1c,d", model="motif scan")
+    at5 = experiments.scan_comparison(pd.DataFrame(rows), buffer=5).set_index("scan")
+    assert list(at5.index) == ["cnn-deep exponential"]
+    assert at5.loc["cnn-deep exponential", "paper AUROC"] == paper_value(
+        "scan_auroc_buffer5", figure="ExtData 1c,d", model="cnn-deep", activation="exponential")
+    with pytest.raises(ValueError, match="buffer 15"):
+        experiments.scan_comparison(pd.DataFrame(rows), buffer=15)

@@ -135,12 +135,17 @@ def test_localisation_segmentation_option():
 
 @pytest.mark.slow
 def test_authors_segmentation_on_the_authors_data_prints_their_motif_scan_numbers():
-    # the authors' data (seed 33 replayed) and their loop give the motif-scan values their notebook printed
+    # the authors' data (seed 33 replayed) and their loop give the motif-scan values their notebook printed,
+    # at the figure's buffer and across their buffer sweep
+    from seqlib.experiments import paper_scan_statistic
     from seqlib.paper import paper_value
     ds = simulate_task1(engine="reference")
     pool = with_reverse_complements(load_jaspar(ds.meta["class_ids"]))
-    result = localisation(motif_scan(ds.test.X, pool), ds.test.model, segmentation="authors")
+    scan = motif_scan(ds.test.X, pool)
     where = dict(figure="ExtData 1c,d", model="motif scan")
-    for stat in ("auroc", "aupr"):
-        assert result[stat] == pytest.approx(paper_value(f"scan_{stat}", **where), abs=5e-4)
-        assert result[f"{stat}_std"] == pytest.approx(paper_value(f"scan_{stat}_sd", **where), abs=5e-5)
+    for buffer in (5, 10, 15, 20):
+        result = localisation(scan, ds.test.model, buffer=buffer, segmentation="authors")
+        for stat in ("auroc", "aupr"):
+            assert result[stat] == pytest.approx(paper_value(paper_scan_statistic(stat, buffer), **where), abs=5e-4)
+            if buffer == 10:
+                assert result[f"{stat}_std"] == pytest.approx(paper_value(f"scan_{stat}_sd", **where), abs=5e-5)

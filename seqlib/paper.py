@@ -1,5 +1,8 @@
 """The paper's own numbers, as data (``data/paper_numbers.csv``), for side-by-side tables.
 
+The table ships inside the package (``seqlib/data/paper_numbers.csv``, :func:`seqlib.paths.paper_numbers_csv`),
+so it is found wherever seqlib is installed; in the checkout ``data/paper_numbers.csv`` links to it.
+
 Each row carries a source tag saying how the value was obtained: ``P`` printed in an executed notebook of the
 authors (exact), ``F`` read off a notebook figure (about ±0.01), ``E`` eyeballed, ``R`` recomputed
 from the authors' code or data.
@@ -12,14 +15,14 @@ import functools
 import numpy as np
 import pandas as pd
 
-from .paths import data_dir
+from .paths import paper_numbers_csv
 
 SOURCE_TAGS = {"P": "printed", "F": "read from figure", "E": "eyeballed", "R": "recomputed"}
 
 
 @functools.lru_cache(maxsize=1)
 def _table() -> pd.DataFrame:
-    df = pd.read_csv(data_dir() / "paper_numbers.csv", dtype={"model": str, "activation": str}, keep_default_na=False)
+    df = pd.read_csv(paper_numbers_csv(), dtype={"model": str, "activation": str}, keep_default_na=False)
     for col in ("value", "q1", "q3"):
         df[col] = pd.to_numeric(df[col].replace("", np.nan))
     return df

@@ -356,7 +356,8 @@ def scan_comparison(scans: pd.DataFrame, *, buffer: int = 10) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with scan (e.g. ``"PWM scan"``, ``"cnn-deep exponential"``), trials, ``clean AUROC``,
+    DataFrame with scan (e.g. ``"PWM scan"``, ``"cnn-deep exponential"``), trials (of a CNN scan; empty for
+    the scans of the planted motifs), ``clean AUROC``,
     ``clean AUPR``, ``authors' AUROC``, ``authors' AUPR``, ``paper AUROC``, ``paper AUPR`` (NaN where the
     paper has no value or a segmentation was not computed)
     """
@@ -371,7 +372,7 @@ def scan_comparison(scans: pd.DataFrame, *, buffer: int = 10) -> pd.DataFrame:
                                                             paper_scan_statistic("aupr", buffer)])
     rows = []
     for (model, activation), n in trials.items():
-        row = {"scan": f"{model} {activation}".strip(), "trials": int(n) if activation else 0}
+        row = {"scan": f"{model} {activation}".strip(), "trials": int(n) if activation else ""}
         for segmentation, label in (("clean", "clean"), ("authors", "authors'")):
             for metric in ("auroc", "aupr"):
                 key = (model, activation, segmentation)

@@ -3,7 +3,7 @@
     seqlib simulate task1 --seed 33 --out data/synthetic_dataset.h5
     seqlib simulate task3 --seed 22 --out data/synthetic_code_dataset.h5
     seqlib run --task task1 --model cnn-deep --activation relu exponential --trials 10
-    seqlib filters MODEL.keras DATA.h5 --out DIR [--layer N] [--jaspar-release JASPAR2024]
+    seqlib filters MODEL.keras DATA.h5 --out DIR [--layer N] [--window W] [--jaspar-release JASPAR2024]
     seqlib notebooks --profile quick --out book/chapters [01 02 ...]
 """
 
@@ -84,7 +84,7 @@ def _cmd_filters(args) -> int:
     model = keras.models.load_model(args.model)
     X = read_sequences(args.data, split=args.split)
     layer = int(args.layer) if args.layer is not None and args.layer.lstrip("-").isdigit() else args.layer
-    summary = analyse_model_filters(model, X, args.out, layer=layer, threshold=args.threshold,
+    summary = analyse_model_filters(model, X, args.out, layer=layer, threshold=args.threshold, window=args.window,
                                     targets=args.targets, release=args.jaspar_release)
     matched = int((summary["best_target"] != "").sum())
     print(f"{len(summary)} filters, {matched} with a Tomtom hit (E <= 0.1); wrote ppms.npy, filters.meme, "
@@ -133,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "convolution's activation)")
     fl.add_argument("--split", default="test", help="HDF5 split to use (default test)")
     fl.add_argument("--threshold", type=float, default=0.5, help="fraction of each filter's max (default 0.5)")
+    fl.add_argument("--window", type=int, default=None, help="alignment window in nucleotides (default: the "
+                    "paper's 20, or the first convolution's receptive field + 1 when wider)")
     group = fl.add_mutually_exclusive_group()
     group.add_argument("--jaspar-release", default=None, help="compare with this pyjaspar release's CORE "
                        "vertebrates (default: the paper's JASPAR 2016 file)")

@@ -1,25 +1,150 @@
 """First-layer filters as motifs: feature maps → activation-aligned PPMs → clipped PPMs (Methods §5).
 
-For filter ``f`` with feature map ``A[n, i, f]`` (post-activation, 'same' padding, position ``i`` is the
-filter centred at ``i``):
+For filter ``f`` with feature map ``A[n, j, f]`` (post-activation):
 
-1. threshold ``t × max_{n,i} A[n, i, f]`` (t = 0.5), computed over the whole data set;
-2. every ``(n, i)`` with activation strictly above it contributes the 20-nt window ``X[n, i-10 : i+10]``,
-   kept only if ``i - 10 > 0`` and ``i + 10 < L`` (the paper's strict edge rule);
+1. threshold ``t × max_{n,j} A[n, j, f]`` (t = 0.5), computed over the whole data set;
+2. every ``(n, j)`` with activation strictly above it contributes the window of ``window`` nucleotides
+   (paper: 20) around the centre ``c`` of the sequence positions that feature-map position ``j`` sees,
+   ``X[n, c-10 : c+10]``, kept only if ``c - 10 > 0`` and ``c + 10 < L`` (the paper's strict edge rule);
 3. the PPM is the plain mean of those one-hot windows (no pseudocount); uniform when ≤ 1 window survives.
+
+The paper's models use 'same' padding and stride 1, so position ``j`` is the filter centred at ``j``
+(``c = j``). Any other first convolution ('valid' or 'causal' padding, strides, dilation) is described by
+a :class:`ConvGeometry`, which maps each feature-map position to the input positions it sees; the
+window is then widened, if needed, to cover that whole receptive field (:func:`default_window`).
 
 Before Tomtom, PPMs are clipped to the informative core: columns with IC > 0.5 bits, padded by 3.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from ._validate import check_one_hot
-from .errors import ShapeError
+from .errors import ShapeError, UnknownNameError
 from .motifs import Motif, information_content, write_meme
+
+#: The paper's alignment window (Methods §5): positions c-10 ... c+9 around the filter's centre c.
+PAPER_WINDOW = 20
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Which input positions each output position of a 1-D convolution sees.
+
+    Output position ``j`` sees input positions ``start_j + dilation_rate * k`` for ``k = 0 ... kernel_size-1``,
+    with ``start_j = j * strides - pad_left``; its centre is ``start_j + (span - 1) // 2`` (``span`` is the
+    receptive field ``dilation_rate * (kernel_size - 1) + 1``). Padding follows Keras/TensorFlow: 'valid'
+    pads nothing, 'causal' pads ``span - 1`` on the left, 'same' gives ``ceil(L / strides)`` outputs and puts
+    the smaller half of the padding on the left.
+
+    Attributes
+    ----------
+    kernel_size, strides, dilation_rate : int
+    padding : {"same", "valid", "causal"}
+    """
+
+    kernel_size: int = 1
+    strides: int = 1
+    dilation_rate: int = 1
+    padding: str = "same"
+
+    def __post_init__(self):
+        for name in ("kernel_size", "strides", "dilation_rate"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"ConvGeometry {name} must be a positive integer; got {value!r}")
+        padding = str(self.padding).lower()
+        if padding not in ("same", "valid", "causal"):
+            raise UnknownNameError(f"unknown convolution padding {self.padding!r}; expected 'same', 'valid' or 'causal'")
+        object.__setattr__(self, "padding", padding)
+
+    @classmethod
+    def of(cls, layer) -> "ConvGeometry":
+        """The geometry of a Keras ``Conv1D`` layer."""
+        def first(value):
+            return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
+
+        if getattr(layer, "data_format", "channels_last") != "channels_last":
+            raise ShapeError(f"layer {layer.name!r} is channels_first; seqlib reads (N, L, 4) inputs")
+        return cls(first(layer.kernel_size), first(layer.strides), first(layer.dilation_rate), layer.padding)
+
+    @property
+    def span(self) -> int:
+        """Input positions from the first to the last one an output position sees."""
+        return self.dilation_rate * (self.kernel_size - 1) + 1
+
+    def output_length(self, length: int) -> int:
+        """Feature-map length for inputs of ``length``."""
+        if self.padding == "valid":
+            return max(0, (length - self.span) // self.strides + 1)
+        return -(-length // self.strides)                       # 'same' and 'causal': ceil(L / strides)
+
+    def pad_left(self, length: int) -> int:
+        """Zero positions added before the sequence."""
+        if self.padding == "valid":
+            return 0
+        if self.padding == "causal":
+            return self.span - 1
+        total = max((self.output_length(length) - 1) * self.strides + self.span - length, 0)
+        return total // 2
+
+    def field_starts(self, length: int) -> np.ndarray:
+        """First input position seen by each output position, shape=(L',) (negative: in the padding)."""
+        return np.arange(self.output_length(length)) * self.strides - self.pad_left(length)
+
+    def centres(self, length: int) -> np.ndarray:
+        """Centre input position of each output position's receptive field, shape=(L',)."""
+        return self.field_starts(length) + (self.span - 1) // 2
+
+
+def default_window(geometry: ConvGeometry | None = None) -> int:
+    """The paper's 20-nt window, widened to ``span + 1`` when the receptive field is wider than 19.
+
+    ``span + 1`` keeps the paper's layout (kernel 19 in a window of 20: one extra position on the left),
+    so the window always covers every position the filter sees.
+    """
+    if geometry is None:
+        return PAPER_WINDOW
+    return max(PAPER_WINDOW, geometry.span + 1)
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):                # a nested Sequential / Functional model
+            yield from _all_layers(layer)
+
+
+def first_conv_geometry(model, layer: str | int | None = None) -> ConvGeometry:
+    """The :class:`ConvGeometry` that maps the feature maps of :func:`feature_maps` to sequence positions.
+
+    Parameters
+    ----------
+    model : keras.Model
+    layer : str or int, optional
+        As in :func:`feature_maps`: when it names a ``Conv1D``, that convolution's geometry; otherwise
+        (and by default) the model's first ``Conv1D``, whose outputs the activation maps position by position.
+
+    Raises
+    ------
+    UnknownNameError
+        The model has no ``Conv1D`` layer.
+    """
+    import keras
+
+    if layer is not None:
+        target = model.get_layer(layer) if isinstance(layer, str) else model.layers[layer]
+        if isinstance(target, keras.layers.Conv1D):
+            return ConvGeometry.of(target)
+    conv = next((l for l in _all_layers(model) if isinstance(l, keras.layers.Conv1D)), None)
+    if conv is None:
+        raise UnknownNameError(f"model {model.name!r} has no Conv1D layer whose windows the filters could be "
+                               f"aligned on")
+    return ConvGeometry.of(conv)
 
 
 def feature_maps(model, X, batch_size: int = 1000, *, layer: str | int | None = None,
@@ -61,49 +186,75 @@ def feature_maps(model, X, batch_size: int = 1000, *, layer: str | int | None = 
     return maps
 
 
-def activation_ppms(fmaps, X, *, threshold: float = 0.5, window: int = 20, chunk: int = 500) -> tuple[np.ndarray, np.ndarray]:
+def activation_ppms(fmaps, X, *, threshold: float = 0.5, window: int = PAPER_WINDOW, chunk: int = 500,
+                    geometry: ConvGeometry | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Activation-aligned PPMs of every filter, vectorised over filters and sequences.
 
     Parameters
     ----------
-    fmaps : array_like, shape=(N, L, F)
-        Post-activation feature maps ('same' padding: position i is the window centred at i).
+    fmaps : array_like, shape=(N, L', F)
+        Post-activation feature maps. Without ``geometry`` they must be 'same'-padded with stride 1
+        (``L' == L``, position j is the window centred at j), as in the paper.
     X : array_like, shape=(N, L, 4)
         The one-hot sequences the maps were computed on.
     threshold : float
         Fraction ``t`` of each filter's maximum over the whole data set (paper: 0.5).
     window : int
-        Window length (paper: 20, i.e. positions i-10 ... i+9).
+        Window length (paper: 20, i.e. positions c-10 ... c+9 around the centre c).
     chunk : int
         Sequences per block (memory only; results do not depend on it). A block of 500 sequences of
         length 200 uses ~60 MB.
+    geometry : ConvGeometry, optional
+        The first convolution's padding, strides and dilation (:func:`first_conv_geometry`): feature-map
+        position j is aligned on the centre of the input positions it sees.
 
     Returns
     -------
     ppms : numpy.ndarray, shape=(F, window, 4)
     n_sites : numpy.ndarray, shape=(F,), int
         Number of windows averaged into each PPM (0 or 1 means the PPM is uniform).
+
+    Raises
+    ------
+    ShapeError
+        Arrays of the wrong rank, different N, or feature maps whose length does not fit the geometry.
     """
     fmaps = np.asarray(fmaps, dtype=np.float32)
     X = np.asarray(X, dtype=np.float32)
     if fmaps.ndim != 3 or X.ndim != 3 or X.shape[-1] != 4:
         raise ShapeError(f"fmaps must be (N, L, F) and X (N, L, 4); got {fmaps.shape} and {X.shape}")
-    if fmaps.shape[:2] != X.shape[:2]:
-        raise ShapeError(f"fmaps {fmaps.shape[:2]} and X {X.shape[:2]} must have the same (N, L)")
-    n, length, n_filters = fmaps.shape
-    half = window // 2
-    lo, hi = half + 1, length - half          # centres with i - half > 0 and i + half < L
-    cut = threshold * fmaps.max(axis=(0, 1))  # (F,)
+    if fmaps.shape[0] != X.shape[0]:
+        raise ShapeError(f"fmaps has {fmaps.shape[0]} sequences but X has {X.shape[0]}")
+    n, length = X.shape[:2]
+    n_filters = fmaps.shape[2]
+    if geometry is None:
+        if fmaps.shape[1] != length:
+            raise ShapeError(f"fmaps {fmaps.shape[:2]} and X {X.shape[:2]} must have the same (N, L) unless "
+                             f"geometry= describes the convolution ('valid' padding, strides, dilation)")
+        centres = np.arange(length)
+    else:
+        expected = geometry.output_length(length)
+        if fmaps.shape[1] != expected:
+            raise ShapeError(f"fmaps have length {fmaps.shape[1]}, but a convolution with {geometry} gives "
+                             f"{expected} positions on sequences of length {length}: the feature maps do not "
+                             f"come straight from that convolution")
+        centres = geometry.centres(length)
+    window = int(window)
+    if window < 1:
+        raise ValueError(f"window must be a positive number of positions; got {window}")
+    starts = centres - window // 2
+    keep = np.flatnonzero((starts > 0) & (starts + window < length))     # the paper's strict edge rule
+    cut = threshold * fmaps.max(axis=(0, 1))                             # (F,)
     sums = np.zeros((n_filters, 4 * window), np.float64)
     counts = np.zeros(n_filters, np.int64)
-    if hi > lo:
-        # windows[n, s] is X[n, s : s + window] as (4, window): centre i starts at s = i - half. One matrix
-        # product per block sums the windows of every hit of every filter: hits^T (F x n*Lv) @ (n*Lv x 4*w).
-        windows = np.lib.stride_tricks.sliding_window_view(X, window, axis=1)[:, lo - half:hi - half]
+    if keep.size:
+        # windows[n, s] is X[n, s : s + window] as (4, window). One matrix product per block sums the windows of
+        # every hit of every filter: hits^T (F x n*k) @ (n*k x 4*w), k the feature-map positions kept.
+        windows = np.lib.stride_tricks.sliding_window_view(X, window, axis=1)
         for start in range(0, n, chunk):
-            hits = (fmaps[start:start + chunk, lo:hi] > cut).reshape(-1, n_filters).astype(np.float32)
+            hits = (fmaps[start:start + chunk, keep] > cut).reshape(-1, n_filters).astype(np.float32)
             counts += hits.sum(0).astype(np.int64)
-            block = windows[start:start + chunk].reshape(len(hits), 4 * window)     # copies this block only
+            block = windows[start:start + chunk, starts[keep]].reshape(len(hits), 4 * window)  # this block only
             sums += hits.T @ block
     sums = sums.reshape(n_filters, 4, window).transpose(0, 2, 1)
     ppms = np.full((n_filters, window, 4), 0.25)
@@ -146,9 +297,29 @@ def write_filters_meme(path, ppms, *, clip: bool = True):
     return write_meme(path, filter_motifs(ppms, clip=clip))
 
 
-def filters_from_model(model, X, *, threshold: float = 0.5, window: int = 20, layer=None) -> tuple[np.ndarray, np.ndarray]:
-    """Feature maps of ``model`` on ``X`` → activation-aligned PPMs ``(F, window, 4)`` and site counts."""
-    return activation_ppms(feature_maps(model, X, layer=layer), X, threshold=threshold, window=window)
+def filters_from_model(model, X, *, threshold: float = 0.5, window: int | None = None,
+                       layer=None) -> tuple[np.ndarray, np.ndarray]:
+    """Feature maps of ``model`` on ``X`` → activation-aligned PPMs and site counts.
+
+    Works for any first convolution ('same'/'valid'/'causal' padding, strides, dilation).
+
+    Parameters
+    ----------
+    model : keras.Model
+    X : array_like, shape=(N, L, 4)
+    window : int, optional
+        Default: :func:`default_window` of the first convolution (the paper's 20 for its models).
+
+    Returns
+    -------
+    ppms : numpy.ndarray, shape=(F, window, 4)
+    n_sites : numpy.ndarray, shape=(F,), int
+    """
+    X = check_one_hot(X, "X", allow_n=True, strict=False)
+    maps = feature_maps(model, X, layer=layer)
+    geometry = first_conv_geometry(model, layer)
+    window = default_window(geometry) if window is None else window
+    return activation_ppms(maps, X, threshold=threshold, window=window, geometry=geometry)
 
 
 def activation_ppms_loop(fmaps, X, *, threshold: float = 0.5, window: int = 20) -> np.ndarray:
@@ -181,20 +352,24 @@ def consensus(ppm) -> str:
     return "".join(letters)
 
 
-__all__: Sequence[str] = ("feature_maps", "activation_ppms", "clip_ppm", "filter_motifs", "write_filters_meme",
-                          "filters_from_model", "consensus")
+__all__: Sequence[str] = ("ConvGeometry", "first_conv_geometry", "default_window", "feature_maps",
+                          "activation_ppms", "clip_ppm", "filter_motifs", "write_filters_meme",
+                          "filters_from_model", "consensus", "analyse_model_filters")
 
 
-def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0.5, window: int = 20,
+def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0.5, window: int | None = None,
                           targets=None, release: str | None = None, evalue_threshold: float = 0.1) -> "pd.DataFrame":
     """Everything ``seqlib filters`` writes for a user's model: PPMs, MEME file, Tomtom table, logo sheet.
 
     Parameters
     ----------
     model : keras.Model
-        Any model with a convolutional first layer (or pass ``layer``).
+        Any model with a convolutional first layer (or pass ``layer``); 'same', 'valid' or 'causal'
+        padding, any stride and dilation.
     X : array_like, shape=(N, L, 4)
         Sequences to align filter activations on (e.g. a test set).
+    window : int, optional
+        Alignment window (default: :func:`default_window`, the paper's 20 unless the filters see more).
     out_dir : path
         Receives ``ppms.npy`` (F, window, 4), ``filters.meme`` (clipped PPMs), ``tomtom.tsv`` (MEME columns),
         ``filters.png`` (a logo per filter titled with its best JASPAR match) and ``summary.tsv``
@@ -217,7 +392,8 @@ def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    ppms, n_sites = activation_ppms(feature_maps(model, X, layer=layer), X, threshold=threshold, window=window)
+    X = check_one_hot(X, "X", allow_n=True, strict=False)
+    ppms, n_sites = filters_from_model(model, X, threshold=threshold, window=window, layer=layer)
     motifs = filter_motifs(ppms)
     db = target_motifs(targets, release=release)
     table = tomtom(motifs, db, evalue_threshold=evalue_threshold)

@@ -43,6 +43,25 @@ def test_filters_on_a_users_model_and_fasta(tmp_path, tiny_model, capsys):
     assert "24 filters" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("padding, strides, dilation", [("valid", 1, 1), ("same", 2, 1), ("valid", 1, 3)])
+def test_filters_on_a_model_with_any_first_convolution(tmp_path, capsys, padding, strides, dilation):
+    """Users' models often use 'valid' padding, strides or dilation (the paper's use 'same', stride 1)."""
+    import keras
+    path = tmp_path / "user.keras"
+    keras.Sequential([keras.Input((200, 4)),
+                      keras.layers.Conv1D(3, 11, padding=padding, strides=strides, dilation_rate=dilation),
+                      keras.layers.Activation("relu"), keras.layers.GlobalMaxPooling1D(),
+                      keras.layers.Dense(1)]).save(path)
+    rng = np.random.default_rng(1)
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 200))}\n" for i in range(40)))
+    assert main(["filters", str(path), str(fasta), "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    window = max(20, dilation * 10 + 2)                      # the receptive field (31 for dilation 3) + 1
+    ppms = np.load(tmp_path / "out" / "ppms.npy")
+    assert ppms.shape == (3, window, 4) and "3 filters" in capsys.readouterr().out
+    assert not np.allclose(ppms, 0.25)                       # windows were found and averaged
+
+
 def test_filters_errors_name_the_problem(tmp_path, tiny_model, capsys):
     import keras
     short = tmp_path / "short.fa"

@@ -92,3 +92,87 @@ def test_feature_maps_of_a_model_and_errors():
     np.testing.assert_allclose(np.exp(pre), maps, rtol=1e-4)
     with pytest.raises(ShapeError, match="length 150"):
         feature_maps(model, X[:, :150])
+
+
+# --------------------------------------------------------------------------- any first convolution
+KMER = "TGAGTCA"
+
+
+def _kmer_detector(length, padding, strides, dilation, kmer=KMER):
+    """One Conv1D filter that outputs 1 exactly where ``kmer`` sits on its taps and <= 0 elsewhere (then relu)."""
+    import keras
+    k = len(kmer)
+    model = keras.Sequential([keras.Input((length, 4)),
+                              keras.layers.Conv1D(1, k, strides=strides, dilation_rate=dilation, padding=padding),
+                              keras.layers.Activation("relu")])
+    kernel = np.zeros((k, 4, 1), np.float32)
+    kernel[np.arange(k), ["ACGT".index(b) for b in kmer], 0] = 1.0
+    model.layers[0].set_weights([kernel, np.array([-(k - 1)], np.float32)])
+    return model
+
+
+def _planted(rng, n, length, dilation, kmer=KMER, per_sequence=3):
+    X = _one_hot(rng, n, length)
+    taps = dilation * np.arange(len(kmer))
+    for i in range(n):
+        for p in rng.choice(np.arange(25, length - 25 - taps[-1]), per_sequence, replace=False):
+            X[i, p + taps] = np.eye(4, dtype=np.float32)[["ACGT".index(b) for b in kmer]]
+    return X
+
+
+@pytest.mark.parametrize("padding, strides, dilation", [
+    ("same", 1, 1), ("valid", 1, 1), ("same", 2, 1), ("valid", 2, 1), ("causal", 1, 1),
+    ("same", 1, 2), ("valid", 1, 2)])
+def test_any_first_convolution_maps_positions_to_the_windows_they_see(padding, strides, dilation):
+    from seqlib.filters import default_window, first_conv_geometry, filters_from_model
+    length, k = 120, len(KMER)
+    X = _planted(np.random.default_rng(strides * 10 + dilation), 60, length, dilation)
+    model = _kmer_detector(length, padding, strides, dilation)
+    geometry = first_conv_geometry(model)
+    assert (geometry.kernel_size, geometry.strides, geometry.dilation_rate, geometry.padding) == \
+        (k, strides, dilation, padding)
+
+    # the geometry reproduces Keras: position j fires exactly where the k-mer lies on the positions it says j sees
+    maps = feature_maps(model, X)[:, :, 0]
+    assert maps.shape[1] == geometry.output_length(length)
+    taps = geometry.field_starts(length)[:, None] + dilation * np.arange(k)           # (L', k)
+    padded = np.concatenate([np.zeros((60, length, 4), np.float32), X, np.zeros((60, length, 4), np.float32)], 1)
+    seen = padded[:, taps + length]                                                    # (N, L', k, 4), zeros outside
+    onehot = np.eye(4)[["ACGT".index(b) for b in KMER]]
+    np.testing.assert_array_equal(maps > 0.5, (seen == onehot).all(axis=(2, 3)))
+    assert (maps > 0.5).sum() >= 60                                                    # plenty of planted sites
+
+    # the PPM holds the k-mer on the filter's taps, laid out as the paper's 'same'/stride-1 case
+    ppms, counts = filters_from_model(model, X)
+    window = default_window(geometry)
+    assert ppms.shape == (1, window, 4) and window == max(20, dilation * (k - 1) + 2)
+    first = window // 2 - (geometry.span - 1) // 2                                     # 10 - 3 for k=7, d=1
+    np.testing.assert_array_equal(ppms[0, first + dilation * np.arange(k)], onehot)
+    assert counts[0] == (maps > 0.5).sum()                    # every site is inside the sequences here
+    between = np.setdiff1d(np.arange(window), first + dilation * np.arange(k))
+    assert ppms[0, between].max() < 0.6                                                # background stays mixed
+
+
+def test_the_papers_same_padding_alignment_is_unchanged_by_the_geometry():
+    from seqlib.filters import ConvGeometry
+    rng = np.random.default_rng(3)
+    X = _one_hot(rng, 40, 60)
+    fmaps = rng.gamma(1.0, 1.0, (40, 60, 5)).astype(np.float32) ** 3
+    plain, n_plain = activation_ppms(fmaps, X)
+    for kernel in (19, 7):                  # odd kernels centre on j exactly as the paper's kernel 19
+        same, n_same = activation_ppms(fmaps, X, geometry=ConvGeometry(kernel, 1, 1, "same"))
+        np.testing.assert_array_equal(same, plain)
+        np.testing.assert_array_equal(n_same, n_plain)
+
+
+def test_geometry_errors_name_the_problem():
+    from seqlib.errors import UnknownNameError
+    from seqlib.filters import ConvGeometry
+    with pytest.raises(UnknownNameError, match="'full'"):
+        ConvGeometry(5, 1, 1, "full")
+    with pytest.raises(ValueError, match="strides"):
+        ConvGeometry(5, 0, 1, "same")
+    with pytest.raises(ShapeError, match="length 50.*valid.*71 positions"):
+        activation_ppms(np.zeros((2, 50, 1)), np.zeros((2, 80, 4)), geometry=ConvGeometry(10, 1, 1, "valid"))
+    with pytest.raises(ShapeError, match="geometry="):
+        activation_ppms(np.zeros((2, 71, 1)), np.zeros((2, 80, 4)))

@@ -57,8 +57,7 @@ MEF2_EXTRA_IDS: dict[str, tuple[str, ...]] = {
 #: How this build's Tomtom differs from the paper's for a filter statistic, measured on the same filters
 #: with both tools (Methods §6); :func:`seqlib.experiments.paper_comparison` puts it beside the paper's numbers.
 STATISTIC_NOTES: dict[str, str] = {
-    "match_any": "memelite scores Tomtom with Euclidean distance; on the same relu filters it finds about twice "
-                 "the match-any of MEME's Pearson distance (Methods §6), which the paper's MEME 5.1.0 may have used",
+    "match_any": "Euclidean Tomtom (memelite): relu match-any about 2x MEME's Pearson on the same filters (Methods §6)",
 }
 
 #: Installed packages whose version changes this project's numbers, and what each one moves.

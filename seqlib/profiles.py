@@ -4,13 +4,24 @@
 A notebook's parameters cell names a profile and may override single values; :func:`get_profile`
 merges them. Every key is documented here so a reader can see exactly how the quick budget differs
 from the paper's.
+
+Overrides arrive as papermill writes them: ``-y`` (YAML) gives real lists and numbers, but ``-p`` passes a list
+as its text (``-p activations '["relu","exponential"]'`` gives the string ``'["relu","exponential"]'``).
+:func:`get_profile` parses such text (JSON or YAML) into the setting's type, and rejects what it cannot read
+with an error that says how to pass it.
 """
 
 from __future__ import annotations
 
+import json
+import numbers
 from copy import deepcopy
 
-from .errors import UnknownNameError
+from .errors import SeqlibError, UnknownNameError
+
+
+class ParameterError(SeqlibError, ValueError):
+    """A profile override or notebook parameter whose value cannot be read as the setting's type."""
 
 #: What each key means.
 KEYS = {
@@ -26,6 +37,25 @@ KEYS = {
     "extra_trials": "trials for those controls (paper: 10)",
     "log_experiment": "train cnn-deep-log for ExtData 1e (paper: yes)",
 }
+#: The type of each key: "int", "bool", "int_or_none", "names" (a list of names) or "ints" (a list of integers).
+KINDS = {
+    "task1_n_sequences": "int",
+    "task3_n_sequences": "int",
+    "reference_engine": "bool",
+    "epochs": "int",
+    "patience": "int_or_none",
+    "trials": "int",
+    "fig1c_models": "names",
+    "fig1c_activations": "names",
+    "extra_models": "names",
+    "extra_trials": "int",
+    "log_experiment": "bool",
+}
+_DESCRIBE = {"int": "an integer", "bool": "true or false", "int_or_none": "an integer or None",
+             "names": "a list of names", "ints": "a list of integers"}
+_HOW = ("papermill's -p passes a list as text: write it as JSON, -p NAME '[\"relu\", \"exponential\"]', "
+        "or pass it with -y, -y 'NAME: [relu, exponential]'")
+
 _SEVEN = ["relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu"]
 
 PROFILES: dict[str, dict] = {
@@ -71,13 +101,98 @@ PROFILES: dict[str, dict] = {
 }
 
 
+def _load_text(text: str):
+    """A JSON value, else a YAML value (when PyYAML is installed), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        import yaml
+    except ImportError:                     # pragma: no cover - PyYAML comes with papermill
+        return text
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def parse_parameter(name: str, value, kind: str):
+    """``value`` as a setting of ``kind``, parsing the text papermill's ``-p`` passes for lists and numbers.
+
+    Parameters
+    ----------
+    name : str
+        The setting or notebook parameter, for error messages.
+    value
+        What the notebook received: a value of the right type, or text such as ``'["relu", "exponential"]'``,
+        ``"[relu, exponential]"`` (YAML), ``"relu,exponential"`` or ``"relu"`` (one name) for ``"names"``;
+        ``"3"`` for ``"int"``; ``"true"`` for ``"bool"``; ``"[5, 10]"`` for ``"ints"``. None stays None.
+    kind : {"int", "bool", "int_or_none", "names", "ints"}
+
+    Returns
+    -------
+    int, bool, None or list
+
+    Raises
+    ------
+    ParameterError
+        The value cannot be read as ``kind``; the message says how to pass it.
+    UnknownNameError
+        ``kind`` is not one of the kinds above.
+    """
+    if kind not in _DESCRIBE:
+        raise UnknownNameError(f"unknown parameter kind {kind!r}; choose one of {', '.join(_DESCRIBE)}")
+    original = value
+    if isinstance(value, str):
+        text = value.strip()
+        value = _load_text(text) if text else text
+        if kind == "names" and isinstance(value, str):
+            if value.startswith(("[", "(", "{")):
+                raise ParameterError(f"{name} = {original!r} is not a readable list; {_HOW}")
+            value = [part.strip() for part in value.split(",") if part.strip()]   # "relu,exponential" or "relu"
+        if kind == "int_or_none" and isinstance(value, str) and value.lower() in ("none", "null"):
+            value = None
+    if value is None:
+        return None
+
+    def fail(what: str):
+        hint = f"; {_HOW}" if kind in ("names", "ints") else ""
+        raise ParameterError(f"{name} must be {_DESCRIBE[kind]}; got {original!r}{what}{hint}")
+
+    def as_int(v):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or v != int(v):
+            fail("")
+        return int(v)
+
+    if kind == "bool":
+        if not isinstance(value, bool):
+            fail("")
+        return value
+    if kind in ("int", "int_or_none"):
+        return as_int(value)
+    if not isinstance(value, (list, tuple)):
+        fail("")
+    if kind == "ints":
+        return [as_int(v) for v in value]
+    bad = [v for v in value if not isinstance(v, str) or not v]
+    if bad:
+        fail(f" (entries {bad!r} are not names)")
+    return list(value)
+
+
 def get_profile(name: str = "quick", **overrides) -> dict:
     """The settings of profile ``name`` with ``overrides`` applied (None values are ignored).
+
+    Overrides may be text as papermill's ``-p`` passes it (``'["relu", "exponential"]'``, ``"8"``, ``"true"``):
+    it is parsed into the key's type (:data:`KINDS`, :func:`parse_parameter`).
 
     Raises
     ------
     UnknownNameError
         ``name`` is not a profile, or an override names an unknown key.
+    ParameterError
+        An override cannot be read as its key's type.
     """
     if name not in PROFILES:
         raise UnknownNameError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
@@ -85,6 +200,7 @@ def get_profile(name: str = "quick", **overrides) -> dict:
     for key, value in overrides.items():
         if key not in settings:
             raise UnknownNameError(f"unknown profile setting {key!r}; valid settings: {', '.join(sorted(settings))}")
+        value = parse_parameter(f"profile setting {key!r}", value, KINDS[key])
         if value is not None:
             settings[key] = value
     settings["profile"] = name

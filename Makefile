@@ -10,7 +10,7 @@ CHAPTERS ?= book/chapters
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 export MPLCONFIGDIR    := $(CURDIR)/.cache/matplotlib
 export MPLBACKEND      := Agg
-export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS  := ignore::DeprecationWarning
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 

@@ -280,3 +280,38 @@ def plot_tracks(tracks: dict, *, ic=None, title: str | None = None):
         axes[0].set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def plot_segmentation_comparison(comparison, *, buffer: int = 10, title: str | None = None):
+    """Localisation AUROC and AUPR per scan: clean segmentation, the authors' loop and the paper.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`seqlib.experiments.scan_comparison` output: a ``scan`` column and, for ``metric`` in
+        AUROC and AUPR, the columns ``"clean {metric}"``, ``"authors' {metric}"``, ``"paper {metric}"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure with two panels (AUROC, AUPR)
+    """
+    import matplotlib.pyplot as plt
+
+    kinds = (("clean", "clean runs (this book)", dict(marker="o", color="tab:blue")),
+             ("authors'", "authors' loop", dict(marker="s", color="tab:orange")),
+             ("paper", "paper (authors' loop)", dict(marker="D", color="tab:red", markerfacecolor="none")))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.4), sharey=True)
+    x = np.arange(len(comparison))
+    for ax, metric in zip(axes, ("AUROC", "AUPR")):
+        for k, (prefix, label, style) in enumerate(kinds):
+            ax.plot(x + (k - 1) * 0.18, comparison[f"{prefix} {metric}"], ls="none", ms=7, label=label, **style)
+        ax.set_xticks(x, comparison["scan"], rotation=20, ha="right")
+        ax.set_title(f"{metric}, buffer {buffer}", fontsize=10)
+        ax.set_ylim(0, 1.02)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("localisation (mean over sequences)")
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -264,7 +264,7 @@ def _simulate_reference(pool, n, length, count_probs, rs, gap_high, progress=Non
 def _progress(total, enabled, desc):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bars: no ipywidgets needed in notebooks
     return tqdm(total=total, desc=desc, unit="seq")
 
 

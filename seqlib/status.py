@@ -22,10 +22,11 @@ from typing import Iterable
 
 from ._io import atomic_path
 from .paths import project_root
+from .tomtom import result_versions
 
-#: Distributions whose versions can change this book's numbers or its rendering.
-TRACKED_PACKAGES = ("tensorflow", "keras", "numpy", "scipy", "scikit-learn", "memelite", "pyjaspar", "numba",
-                    "matplotlib", "logomaker", "papermill", "jupyter-book", "myst-nb")
+#: Distributions that shape the book's other numbers and its pages (those that change trained weights
+#: and Tomtom calls are :data:`seqlib.tomtom.RESULT_PACKAGES`).
+OTHER_PACKAGES = ("scipy", "scikit-learn", "matplotlib", "logomaker", "papermill", "jupyter-book", "myst-nb")
 
 #: Name of the glued record of a chapter.
 GLUE_KEY = "chapter_status"
@@ -78,7 +79,8 @@ def environment() -> dict:
         "seqlib": _version("seqlib"),
         "git_commit": git_commit(),
     }
-    env.update({name: _version(name) for name in TRACKED_PACKAGES})
+    env.update({name: version or "not installed" for name, version in result_versions().items()})
+    env.update({name: _version(name) for name in OTHER_PACKAGES})
     return env
 
 
@@ -122,8 +124,9 @@ def chapter_footer(settings: dict) -> dict:
 def _glued(nb: dict, key: str):
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) or []:
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == key:
-                text = output.get("data", {}).get("text/plain")
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if scrapbook.get("name") == key:
+                text = output.get("data", {}).get(scrapbook.get("mime_prefix", "") + "text/plain")
                 if isinstance(text, list):
                     text = "".join(text)
                 return ast.literal_eval(text)

@@ -249,7 +249,7 @@ def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), 
     history["best_epoch"] = None
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # text bars: no ipywidgets needed in notebooks
         bar = tqdm(total=config.epochs, desc=description, unit="epoch", leave=False)
     callback, state = _make_callback(model, valid, config, history, bar, on_epoch)
     mode = MONITOR_MODES[config.monitor]

@@ -46,3 +46,16 @@ def test_activation_curves_and_pre_post():
     z = np.linspace(-2, 2, 500)
     fig = plotting.plot_pre_post(z, np.exp(z), title="exp")
     assert len(fig.axes) == 3
+
+
+def test_segmentation_comparison_draws_clean_authors_and_paper_per_scan():
+    comparison = pd.DataFrame({"scan": ["motif scan", "PWM scan"],
+                               "clean AUROC": [0.68, 0.95], "authors' AUROC": [0.66, 0.89], "paper AUROC": [0.667, np.nan],
+                               "clean AUPR": [0.66, 0.94], "authors' AUPR": [0.64, 0.86], "paper AUPR": [0.648, np.nan]})
+    fig = plotting.plot_segmentation_comparison(comparison, buffer=10, title="t")
+    auroc, aupr = fig.axes
+    assert [line.get_label() for line in auroc.get_lines()] == ["clean runs (this book)", "authors' loop",
+                                                               "paper (authors' loop)"]
+    assert list(auroc.get_lines()[1].get_ydata()) == [0.66, 0.89]
+    assert list(aupr.get_lines()[0].get_ydata()) == [0.66, 0.94]
+    assert [t.get_text() for t in auroc.get_xticklabels()] == ["motif scan", "PWM scan"]

@@ -19,8 +19,8 @@ def _executed_notebook(path, *, record=None, duration=12.5, parameters=None, png
     cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}) for _ in range(png)]
     if record is not None:
         cell.outputs.append(nbformat.v4.new_output(
-            "display_data", data={"text/plain": repr(record)},
-            metadata={"scrapbook": {"name": status.GLUE_KEY, "mime_prefix": ""}}))
+            "display_data", data={"application/papermill.record/text/plain": repr(record)},
+            metadata={"scrapbook": {"name": status.GLUE_KEY, "mime_prefix": "application/papermill.record/"}}))
     nb.cells.append(cell)
     nbformat.write(nb, path)
     return path

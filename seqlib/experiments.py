@@ -400,3 +400,51 @@ def example_tracks(runs: Sequence[Run], index: int = 0, *, dataset=None) -> dict
         if r.config.trial == 0:
             tracks[f"{r.config.model} {r.config.activation}"] = cnn_scan(r, dataset=ds)[index]
     return tracks
+
+
+def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, model: str = "cnn-deep") -> dict:
+    """What this build's training budget gave ``model``, beside the paper, for the chapter's prose.
+
+    Parameters
+    ----------
+    runs : list of Run
+        The chapter's runs (those of ``model`` are used).
+    table : DataFrame
+        :func:`filter_table` of ``runs`` (``activation``, ``match_fraction``, ``test_auroc`` columns).
+    settings : dict
+        The chapter's profile (:func:`seqlib.get_profile`).
+
+    Returns
+    -------
+    dict of plain numbers and strings: ``profile_name``, ``max_epochs``, ``n_trials``, ``epochs_trained``
+    (median over runs), ``epoch_seconds`` (median seconds per epoch and run, from the runs' histories),
+    ``workers`` (runs trained at once), ``auroc_min``/``auroc_max`` (range of the per-activation median test
+    AUROC), ``exp_median`` and ``best_other`` (median match fraction of the exponential and of the best
+    other activation), ``paper_auroc`` and ``paper_exp_median`` (the paper's values for ``model``).
+    """
+    from .paper import paper_numbers
+    from .runs import default_workers
+
+    chosen = [r for r in runs if r.config.model == model]
+    if not chosen:
+        raise ValueError(f"no run of model {model!r} among the {len(runs)} runs")
+    rows = table[table.model == model]
+    match = rows.groupby("activation")["match_fraction"].median()
+    auroc = rows.groupby("activation")["test_auroc"].median()
+    others = match.drop("exponential", errors="ignore")
+    paper_auc = paper_numbers(figure="classification", model=model, statistic="test_auroc")["value"]
+    paper_match = paper_numbers(figure="Fig 1c", model=model, statistic="match_fraction", activation="exponential")
+    return {
+        "profile_name": settings["profile"],
+        "max_epochs": int(settings["epochs"]),
+        "n_trials": int(settings["trials"]),
+        "epochs_trained": int(np.median([r.history["stopped_epoch"] for r in chosen])),
+        "epoch_seconds": float(np.median([s for r in chosen for s in r.history["seconds"]])),
+        "workers": int(default_workers()),
+        "auroc_min": float(auroc.min()),
+        "auroc_max": float(auroc.max()),
+        "exp_median": float(match.get("exponential", np.nan)),
+        "best_other": float(others.max()) if len(others) else float("nan"),
+        "paper_auroc": float(paper_auc.median()) if len(paper_auc) else float("nan"),
+        "paper_exp_median": float(paper_match["value"].iloc[0]) if len(paper_match) else float("nan"),
+    }

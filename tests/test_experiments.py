@@ -159,3 +159,18 @@ def test_scan_comparison_puts_the_papers_numbers_beside_the_authors_loop():
         "scan_auroc_buffer5", figure="ExtData 1c,d", model="cnn-deep", activation="exponential")
     with pytest.raises(ValueError, match="buffer 15"):
         experiments.scan_comparison(pd.DataFrame(rows), buffer=15)
+
+
+def test_budget_summary_is_measured_from_the_runs_and_names_the_papers_values(trained):
+    r, data = trained
+    table = experiments.filter_table([r], dataset=data)
+    settings = {"profile": "tiny", "epochs": 1, "trials": 1}
+    budget = experiments.budget_summary([r], table, settings)
+    assert budget["epochs_trained"] == 1 and budget["max_epochs"] == 1 and budget["profile_name"] == "tiny"
+    assert budget["epoch_seconds"] == pytest.approx(r.history["seconds"][0])
+    assert budget["auroc_min"] == budget["auroc_max"] == pytest.approx(table.test_auroc.iloc[0])
+    assert budget["exp_median"] == pytest.approx(table.match_fraction.iloc[0])
+    assert np.isnan(budget["best_other"])                         # only the exponential was trained
+    assert 0.8 < budget["paper_auroc"] <= 1 and 0.8 < budget["paper_exp_median"] <= 1
+    with pytest.raises(ValueError, match="no run of model 'cnn-2'"):
+        experiments.budget_summary([r], table, settings, model="cnn-2")

@@ -15,15 +15,25 @@ Training happens in a temporary sibling folder that is renamed into place only w
 killed half-way leaves nothing that looks finished and the next call trains it again. Calling ``run``
 on a finished config loads it instead of training. Notebooks, batch sweeps and cluster jobs all share
 the same results folder (``$SEQLIB_RESULTS``).
+
+Several processes may ask for the same run at once: a lock file per key (``fcntl.flock`` on
+``.<key>.lock``, removed again by its holder) lets one train it while the others wait and then load it.
+Runs train in worker processes that exit when the process that started them dies, even by ``kill -9``.
+:func:`session_tally` counts the runs this process trained and loaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import socket
+import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -216,30 +226,104 @@ def runs_dir() -> Path:
 def _load_finished(config: RunConfig, path: Path) -> Run | None:
     if not (path / "DONE").exists():
         return None
-    metrics = json.loads((path / "metrics.json").read_text())
-    history = json.loads((path / "history.json").read_text())
+    try:
+        metrics = json.loads((path / "metrics.json").read_text())
+        history = json.loads((path / "history.json").read_text())
+    except FileNotFoundError:                 # moved aside this instant by a process replacing it (force)
+        return None
     return Run(config, path, metrics, history)
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host (a zombie, dead but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat") as fh:         # Linux: the state follows the parenthesised name
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
-def _clean_stale(root: Path, key: str) -> None:
-    """Remove temporary folders of ``key`` left by dead processes on this host."""
+_TMP_NAME = re.compile(r"^\.(?P<key>[0-9a-f]{16})\.(?P<host>.+)-(?P<pid>\d+)(?:\.old)?\.tmp$")
+
+
+def _clean_stale(root: Path, key: str | None = None) -> None:
+    """Remove temporary folders (of ``key``, or of every key) left by dead processes on this host.
+
+    Sweeping every key also removes lock files nobody holds (left by a killed process).
+    """
     host = socket.gethostname()
-    for tmp in root.glob(f".{key}.*.tmp"):
-        parts = tmp.name.split(".")
-        owner = parts[2] if len(parts) > 3 else ""
-        owner_host, _, pid = owner.rpartition("-")
-        if owner_host == host and pid.isdigit() and not _pid_alive(int(pid)):
+    for tmp in root.glob(f".{key if key is not None else '*'}.*.tmp"):
+        match = _TMP_NAME.match(tmp.name)
+        if match and (key is None or match["key"] == key) and match["host"] == host \
+                and not _pid_alive(int(match["pid"])):
             shutil.rmtree(tmp, ignore_errors=True)
+    if key is None:
+        for lock in root.glob(".*.lock"):
+            _remove_unheld_lock(lock)
+
+
+def _remove_unheld_lock(path: Path) -> None:
+    """Delete lock file ``path`` if no process holds it (taking it first, as :func:`_key_lock` does)."""
+    try:
+        import fcntl
+    except ImportError:                      # pragma: no cover - not POSIX: no lock files
+        return
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.path.samestat(os.stat(path), os.fstat(fd)):
+            path.unlink()
+    except OSError:                          # held by a live process, or already gone
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _key_lock(root: Path, key: str):
+    """Hold the lock of run ``key`` in ``root``: one process at a time trains (or replaces) a key.
+
+    An exclusive ``flock`` on ``root/.<key>.lock``; the holder deletes the file before unlocking, so
+    the results folder keeps no lock files, and a waiter that wakes up on a deleted file tries again.
+    The kernel drops the lock of a killed process. Without ``fcntl`` (Windows) nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:                      # pragma: no cover - not POSIX: no cross-process lock
+        yield
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f".{key}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+            if current is not None and os.path.samestat(current, os.fstat(fd)):
+                break                        # still the file at that path: ours
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)                         # its holder removed it after we opened it: try again
+    try:
+        yield
+    finally:
+        try:
+            path.unlink()
+        finally:
+            os.close(fd)
 
 
 def find_run(config: RunConfig, root=None) -> Run | None:
@@ -248,59 +332,114 @@ def find_run(config: RunConfig, root=None) -> Run | None:
     return _load_finished(config, root / config.key)
 
 
-def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None, progress: bool = False) -> None:
-    """Train ``config`` in a temporary folder and rename it to ``root/<key>`` when complete."""
+def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None, progress: bool = False,
+                     force: bool = False) -> str:
+    """Train ``config`` in a temporary folder and rename it to ``root/<key>`` when complete.
+
+    Holds the key's lock (:func:`_key_lock`) throughout; if another process finished the run while
+    this one waited, the run is not trained again (unless ``force``).
+
+    Returns
+    -------
+    str
+        ``"trained"``, or ``"loaded"`` when the run was already finished.
+    """
     from .tasks import load_task
     from .training import evaluate, train_model
 
     final = root / config.key
     root.mkdir(parents=True, exist_ok=True)
-    _clean_stale(root, config.key)
-    tmp = root / f".{config.key}.{socket.gethostname()}-{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        ds = dataset if dataset is not None else load_task(config.task, config.n_sequences, config.data_seed)
-        train_cfg = config.train_config()
-        start = time.time()
-        model, history = train_model(lambda: config.build(ds.length, ds.n_classes), ds.train, ds.valid, train_cfg,
-                                     progress=progress, description=config.label, on_epoch=on_epoch)
-        history["train_seconds"] = time.time() - start
-        metrics = evaluate(model, ds.test)
-        metrics["valid"] = {k: v for k, v in evaluate(model, ds.valid).items() if not k.endswith("per_class")}
-        model.save(tmp / "model.keras")
-        (tmp / "config.json").write_text(json.dumps({"config": config.to_dict(), "key": config.key,
-                                                     "train_config": train_cfg.to_dict(),
-                                                     "results_version": RESULTS_VERSION,
-                                                     "class_names": ds.meta.get("class_names")}, indent=1))
-        (tmp / "history.json").write_text(json.dumps(history, indent=1))
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=1))
-        (tmp / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
-        if final.exists():
-            shutil.rmtree(final)
-        try:
-            os.replace(tmp, final)
-        except OSError:                       # another process finished the same run first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
+    with _key_lock(root, config.key):
+        if not force and _load_finished(config, final) is not None:
+            return "loaded"
+        _clean_stale(root, config.key)
+        owner = f"{socket.gethostname()}-{os.getpid()}"
+        tmp = root / f".{config.key}.{owner}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        tmp.mkdir(parents=True)
+        try:
+            ds = dataset if dataset is not None else load_task(config.task, config.n_sequences, config.data_seed)
+            train_cfg = config.train_config()
+            start = time.time()
+            model, history = train_model(lambda: config.build(ds.length, ds.n_classes), ds.train, ds.valid,
+                                         train_cfg, progress=progress, description=config.label, on_epoch=on_epoch)
+            history["train_seconds"] = time.time() - start
+            metrics = evaluate(model, ds.test)
+            metrics["valid"] = {k: v for k, v in evaluate(model, ds.valid).items() if not k.endswith("per_class")}
+            model.save(tmp / "model.keras")
+            (tmp / "config.json").write_text(json.dumps({"config": config.to_dict(), "key": config.key,
+                                                         "train_config": train_cfg.to_dict(),
+                                                         "results_version": RESULTS_VERSION,
+                                                         "class_names": ds.meta.get("class_names")}, indent=1))
+            (tmp / "history.json").write_text(json.dumps(history, indent=1))
+            (tmp / "metrics.json").write_text(json.dumps(metrics, indent=1))
+            (tmp / "DONE").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+            old = None
+            if final.exists():               # force: move the old run aside in one step, never delete it in place
+                old = root / f".{config.key}.{owner}.old.tmp"
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(final, old)
+            os.replace(tmp, final)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return "trained"
 
 
-def _worker_init(threads: int) -> None:
+#: Seconds between a worker's checks that the process that started it is alive.
+PARENT_POLL_SECONDS = 0.5
+
+_progress_queue = None                   # in a worker: where epochs are reported (set by _worker_init)
+
+
+def _exit_with_parent(parent_pid: int, use_pdeathsig: bool) -> None:
+    """Make this process exit when ``parent_pid`` (the process that started it) dies, however it dies.
+
+    On Linux the kernel kills it at once (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, only when the parent started
+    it from its main thread: the signal follows the starting thread). Everywhere a daemon thread also checks
+    every :data:`PARENT_POLL_SECONDS` that the parent is still ours. A run it was training stays unfinished
+    (its temporary folder is removed by the next call for that run).
+    """
+    if use_pdeathsig and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)          # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):                        # pragma: no cover - no prctl: the thread does it
+            pass
+    if os.getppid() != parent_pid:                               # the parent died before we could watch it
+        os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="seqlib-parent-watch", daemon=True).start()
+
+
+def _worker_init(threads: int, parent_pid: int | None = None, use_pdeathsig: bool = False, queue=None) -> None:
+    global _progress_queue
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid, use_pdeathsig)
+    _progress_queue = queue
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .training import pin_threads
     pin_threads(threads)
 
 
-def _worker_task(config_dict: dict, root: str, dataset, queue) -> str:
+def _worker_task(config_dict: dict, root: str, dataset, force: bool = False) -> tuple[str, str]:
     config = RunConfig.from_dict(config_dict)
+    queue = _progress_queue
 
     def on_epoch(epoch, logs):
-        queue.put((config.key, epoch, logs))
+        if queue is not None:
+            queue.put((config.key, epoch, logs))
 
-    _train_and_store(config, Path(root), dataset, on_epoch)
-    return config.key
+    return config.key, _train_and_store(config, Path(root), dataset, on_epoch, force=force)
 
 
 def default_workers() -> int:
@@ -308,30 +447,38 @@ def default_workers() -> int:
     return max(1, int(os.environ.get("SEQLIB_WORKERS", 0)) or os.cpu_count() or 1)
 
 
-def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progress: bool) -> None:
-    """Train ``todo`` in ``workers`` spawned processes, each pinned to ``threads`` CPU threads."""
+def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progress: bool,
+             force: bool = False) -> dict[str, str]:
+    """Train ``todo`` in ``workers`` spawned processes, each pinned to ``threads`` CPU threads.
+
+    The workers exit if this process dies (:func:`_exit_with_parent`); epochs are reported through a pipe
+    handed to each worker at start, so no manager process is needed.
+
+    Returns
+    -------
+    dict
+        Run key → ``"trained"`` or ``"loaded"`` (another process finished it first).
+    """
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from queue import Empty
 
     ctx = multiprocessing.get_context("spawn")
-    manager = ctx.Manager()
-    queue = manager.Queue()
+    queue = ctx.SimpleQueue()
     bar = runs_bar = None
     if progress:
         from tqdm.auto import tqdm
         runs_bar = tqdm(total=len(todo), desc=f"runs ({workers} worker(s))", unit="run", position=0)
         bar = tqdm(total=sum(c.epochs for c in todo), desc="epochs (all runs)", unit="epoch", position=1)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(threads,))
+    use_pdeathsig = threading.current_thread() is threading.main_thread()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(threads, os.getpid(), use_pdeathsig, queue))
     labels = {c.key: c for c in todo}
     done_epochs = {c.key: 0 for c in todo}
+    outcomes: dict[str, str] = {}
 
     def drain():
-        while True:
-            try:
-                key, epoch, logs = queue.get_nowait()
-            except Empty:
-                return
+        while not queue.empty():
+            key, epoch, logs = queue.get()
             done_epochs[key] = epoch + 1
             if bar is not None:
                 bar.update(1)
@@ -339,17 +486,18 @@ def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progre
                                     f"val_auroc {logs['val_auroc']:.3f}")
 
     try:
-        pending = {pool.submit(_worker_task, c.to_dict(), str(root), dataset, queue): c for c in todo}
+        pending = {pool.submit(_worker_task, c.to_dict(), str(root), dataset, force): c for c in todo}
         while pending:
             finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             drain()
             for future in finished:
                 config = pending.pop(future)
-                future.result()                       # re-raises the worker's error
+                key, outcome = future.result()        # re-raises the worker's error
+                outcomes[key] = outcome
                 if bar is not None:                   # early stopping: count the epochs not trained
                     bar.update(config.epochs - done_epochs[config.key])
                     runs_bar.update(1)
-                    runs_bar.set_postfix_str(f"finished {config.label}")
+                    runs_bar.set_postfix_str(f"{outcome} {config.label}")
         pool.shutdown(wait=True)
     except BaseException:
         for process in list(getattr(pool, "_processes", {}).values()):
@@ -360,7 +508,33 @@ def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progre
         for b in (bar, runs_bar):
             if b is not None:
                 b.close()
-        manager.shutdown()
+        queue.close()
+    return outcomes
+
+
+_tally_lock = threading.Lock()
+_tally = {"trained": 0, "loaded": 0}
+
+
+def session_tally() -> dict[str, int]:
+    """Runs :func:`run_grid` (and :func:`run`) trained and loaded from the cache in this process so far.
+
+    Each distinct run a call asks for counts once: ``"trained"`` when a worker trained it (``force``
+    included), ``"loaded"`` when it was already finished, or another process finished it while this one
+    waited for it. :func:`find_run` does not count.
+
+    Returns
+    -------
+    dict
+        ``{"trained": int, "loaded": int}`` (a copy).
+    """
+    with _tally_lock:
+        return dict(_tally)
+
+
+def _count(outcome: str, n: int = 1) -> None:
+    with _tally_lock:
+        _tally[outcome] += n
 
 
 def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = None, threads: int = 1,
@@ -386,6 +560,10 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
         tqdm bars over runs and over all epochs to train (with the latest run's loss and AUROC).
     force : bool
         Retrain even finished runs (each is replaced atomically).
+
+    A run another process is training is not trained twice: this call waits for it and loads it.
+    The workers exit if this process dies, even by ``kill -9``; :func:`session_tally` counts what was
+    trained and what loaded.
     dataset : Dataset, optional
         Data to train every config on instead of ``load_task(...)`` (tests, user data); the cache key
         does not see it, so it must be what the configs describe.
@@ -396,18 +574,29 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
     """
     configs = list(configs)
     root = Path(root) if root is not None else runs_dir()
-    todo, seen = [], set()
+    if root.is_dir():
+        _clean_stale(root)                    # temporary folders of killed runs, whatever their key
+    todo, seen, loaded = [], set(), 0
     for config in configs:
         if config.key in seen:
             continue
         seen.add(config.key)
         if force or _load_finished(config, root / config.key) is None:
             todo.append(config)
+        else:
+            loaded += 1
+    _count("loaded", loaded)
     if todo:
-        _execute(todo, root, min(len(todo), workers or default_workers()), threads, dataset, progress)
+        outcomes = _execute(todo, root, min(len(todo), workers or default_workers()), threads, dataset, progress,
+                            force)
+        for outcome in outcomes.values():
+            _count(outcome)
     runs = []
     for config in configs:
         finished = _load_finished(config, root / config.key)
+        if finished is None:                  # being replaced by another process (force): wait for it
+            with _key_lock(root, config.key):
+                finished = _load_finished(config, root / config.key)
         if finished is None:  # pragma: no cover - a worker returned without finishing
             raise RuntimeError(f"run {config.label} ({config.key}) did not finish")
         runs.append(finished)

@@ -51,7 +51,9 @@ def test_monitor_defaults_to_the_papers_per_task():
 
 def test_run_trains_once_then_loads(tmp_path, data, monkeypatch):
     cfg = _config()
+    before = runs.session_tally()
     first = run(cfg, root=tmp_path, progress=False, dataset=data)
+    assert runs.session_tally() == {"trained": before["trained"] + 1, "loaded": before["loaded"]}
     assert (first.path / "DONE").exists() and (first.path / "model.keras").exists()
     saved = json.loads((first.path / "config.json").read_text())
     assert saved["key"] == cfg.key and saved["config"]["activation"] == "exponential"
@@ -59,6 +61,7 @@ def test_run_trains_once_then_loads(tmp_path, data, monkeypatch):
     monkeypatch.setattr(runs, "_execute", lambda *a, **k: pytest.fail("retrained a finished run"))
     again = run(cfg, root=tmp_path, progress=False, dataset=data)
     assert again.metrics == first.metrics
+    assert runs.session_tally() == {"trained": before["trained"] + 1, "loaded": before["loaded"] + 1}
     model = again.load_model()
     assert model.get_layer("conv1_activation") is not None
 
@@ -132,3 +135,159 @@ def test_grid_and_results_table(tmp_path, data):
         grid(_config(), activaton=["relu"])
     table = results_table([run(configs[0], root=tmp_path, progress=False, dataset=data)])
     assert {"test_auroc", "test_aupr", "epochs_trained", "activation", "key"} <= set(table.columns)
+
+
+def _fake_finished(root, config, auroc=0.5):
+    """A finished run folder as run() writes it (metrics, history, DONE), without training."""
+    path = root / config.key
+    path.mkdir(parents=True)
+    (path / "metrics.json").write_text(json.dumps({"auroc": auroc, "aupr": auroc}))
+    (path / "history.json").write_text(json.dumps({"loss": [1.0]}))
+    (path / "DONE").write_text("now")
+
+
+def test_session_tally_counts_each_distinct_run_once(tmp_path, monkeypatch):
+    cached, new, raced = _config(trial=11), _config(trial=12), _config(trial=13)
+    _fake_finished(tmp_path, cached)
+
+    def fake_execute(todo, root, *args, **kwargs):
+        assert [c.key for c in todo] == [new.key, raced.key]       # the finished one is not handed to workers
+        _fake_finished(root, new)
+        _fake_finished(root, raced)                                # as if another process finished it first
+        return {new.key: "trained", raced.key: "loaded"}
+
+    monkeypatch.setattr(runs, "_execute", fake_execute)
+    before = runs.session_tally()
+    out = run_grid([cached, new, new, raced], root=tmp_path, progress=False)
+    assert [r.config for r in out] == [cached, new, new, raced]
+    after = runs.session_tally()
+    assert (after["trained"] - before["trained"], after["loaded"] - before["loaded"]) == (1, 2)
+    after["trained"] += 100                                        # a copy: the tally itself is unchanged
+    assert runs.session_tally()["trained"] == after["trained"] - 100
+
+
+def test_key_lock_excludes_and_leaves_no_file(tmp_path):
+    import threading
+    import time
+    events = []
+
+    def second():
+        with runs._key_lock(tmp_path, "k" * 16):
+            events.append("second holds")
+
+    with runs._key_lock(tmp_path, "k" * 16):
+        assert (tmp_path / f".{'k' * 16}.lock").exists()
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        time.sleep(0.5)
+        events.append("first releases")
+    waiter.join(10)
+    assert events == ["first releases", "second holds"]
+    assert list(tmp_path.iterdir()) == []                           # the holder removes the lock file
+
+
+def _descendants(pid):
+    import psutil
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _alive(processes):
+    import psutil
+    alive = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def test_two_processes_asking_for_one_run_train_it_once(tmp_path):
+    """Both ask while the run is locked; one trains it, the other waits and loads it (not a partial one)."""
+    pytest.importorskip("psutil")
+    import time
+    cfg = _config(trial=7)
+    script = ("import json; from seqlib.runs import RunConfig, run, session_tally; "
+              f"r = run(RunConfig.from_dict({cfg.to_dict()!r}), root={str(tmp_path)!r}, progress=False); "
+              "print(json.dumps({'tally': session_tally(), 'auroc': r.metrics['auroc']}))")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    lock = str(tmp_path / f".{cfg.key}.lock")
+    procs = []
+    try:
+        with runs._key_lock(tmp_path, cfg.key):             # hold the run until both processes wait for it
+            procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+                     for _ in range(2)]
+            waiting, deadline = set(), time.time() + 120
+            while len(waiting) < 2 and time.time() < deadline:
+                for proc in procs:
+                    for child in _descendants(proc.pid):
+                        try:
+                            if any(f.path == lock for f in child.open_files()):
+                                waiting.add(proc.pid)
+                        except Exception:                  # a process that just ended
+                            pass
+                time.sleep(0.2)
+            assert len(waiting) == 2, "the two runs never reached the lock"
+        outs = [proc.communicate(timeout=120) for proc in procs]
+    finally:
+        for proc in procs:
+            for child in _alive(_descendants(proc.pid)):
+                child.kill()
+            proc.kill()
+    results = []
+    for (stdout, stderr), proc in zip(outs, procs):
+        assert proc.returncode == 0, stderr[-2000:]
+        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    assert sorted(r["tally"]["trained"] for r in results) == [0, 1]          # trained once ...
+    assert sorted(r["tally"]["loaded"] for r in results) == [0, 1]           # ... and loaded by the other
+    assert results[0]["auroc"] == results[1]["auroc"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [cfg.key]            # no second run, temp or lock file
+
+
+def test_killing_seqlib_run_ends_its_workers(tmp_path):
+    """kill -9 of a running ``seqlib run``: its workers (and the resource tracker) exit; nothing looks finished."""
+    psutil = pytest.importorskip("psutil")
+    import signal
+    import time
+    env = {**os.environ, "SEQLIB_RESULTS": str(tmp_path), "SEQLIB_WORKERS": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    args = ["run", "--model", "cnn-local", "--activation", "relu", "exponential", "--epochs", "50",
+            "--patience", "-1", "--n-sequences", "600", "--quiet"]
+    root = tmp_path / "runs"
+    with open(tmp_path / "stderr.txt", "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "seqlib.cli", *args], env=env, stdout=subprocess.DEVNULL,
+                                stderr=err, start_new_session=True)
+    children = []
+    try:
+        deadline = time.time() + 120
+        while len(list(root.glob(".*.tmp"))) < 2 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert len(list(root.glob(".*.tmp"))) == 2, "both runs never started: " + \
+            (tmp_path / "stderr.txt").read_text()[-2000:]
+        children = _descendants(proc.pid)
+        workers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+        assert len(workers) == 2, [c.cmdline() for c in children]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        killed = time.time()
+        while _alive(children) and time.time() < killed + 5:
+            time.sleep(0.1)
+        left = _alive(children)
+        assert not left, f"still running {time.time() - killed:.1f} s after the kill: {[c.cmdline() for c in left]}"
+    finally:
+        for child in _alive(children):
+            child.kill()
+        if proc.poll() is None:
+            proc.kill()
+    assert [p.name for p in root.iterdir() if not p.name.startswith(".")] == []  # no run folder ...
+    assert list(root.rglob("DONE")) == []                                        # ... and no finished marker
+    for activation in ("relu", "exponential"):
+        cfg = RunConfig(task="task1", model="cnn-local", activation=activation, epochs=50, patience=None,
+                        n_sequences=600)
+        assert runs.find_run(cfg, root=root) is None
+    runs._clean_stale(root)                    # the next call removes the killed runs' folders and lock files
+    assert list(root.iterdir()) == []

@@ -91,9 +91,16 @@ def result_versions() -> dict[str, str | None]:
 
 
 def _numba_cache() -> None:
+    """Keep memelite's compiled kernels (about a minute to compile) in one place per checkout or user:
+    ``.cache/numba`` in a checkout, else ``$XDG_CACHE_HOME/seqlib/numba`` (``~/.cache/...``), unless
+    ``NUMBA_CACHE_DIR`` is set."""
     if "NUMBA_CACHE_DIR" not in os.environ:
         from .paths import project_root
-        cache = project_root() / ".cache" / "numba"
+        root = project_root()
+        if (root / "pyproject.toml").exists() and (root / "seqlib").is_dir():
+            cache = root / ".cache" / "numba"
+        else:
+            cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "seqlib" / "numba"
         cache.mkdir(parents=True, exist_ok=True)
         os.environ["NUMBA_CACHE_DIR"] = str(cache)
 

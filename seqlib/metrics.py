@@ -108,3 +108,176 @@ def binary_crossentropy(y_true, y_score, eps: float = 1e-7) -> float:
     y_true = _as_2d(y_true, "y_true")
     p = np.clip(_as_2d(y_score, "y_score"), eps, 1 - eps)
     return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
+
+
+# ----------------------------------------------------------------------------- attribution quality (Methods §7.2)
+
+def ground_truth_positions(model_ppm, threshold: float = 0.01) -> np.ndarray:
+    """Ground-truth motif positions: information content of the sequence model above ``threshold`` bits.
+
+    Parameters
+    ----------
+    model_ppm : array_like, shape=(N, L, 4)
+        Ground-truth sequence-model PPMs (``Split.model``; uniform columns outside planted motifs).
+    threshold : float
+        IC threshold in bits (paper: 0.01), IC = 2 + Σ_a p_a log2(p_a + 1e-10).
+
+    Returns
+    -------
+    numpy.ndarray, shape=(N, L), bool
+    """
+    from .motifs import information_content
+
+    model_ppm = np.asarray(model_ppm, dtype=np.float64)
+    if model_ppm.ndim != 3 or model_ppm.shape[-1] != 4:
+        raise ShapeError(f"model_ppm must have shape (N, L, 4); got {model_ppm.shape}")
+    return information_content(model_ppm) > threshold
+
+
+def _position_scores(X, scores, model_ppm) -> tuple[np.ndarray, np.ndarray]:
+    """Checked per-position scores ``(N, L)`` (sum over the bases of ``scores``) and ground truth ``(N, L, 4)``."""
+    scores = np.asarray(scores, dtype=np.float64)
+    model_ppm = np.asarray(model_ppm, dtype=np.float64)
+    if scores.ndim != 3 or scores.shape[-1] != 4:
+        raise ShapeError(f"scores must have shape (N, L, 4); got {scores.shape}")
+    if model_ppm.shape != scores.shape:
+        raise ShapeError(f"model_ppm {model_ppm.shape} must have the shape of scores {scores.shape}")
+    if X is not None and np.shape(X) != scores.shape:
+        raise ShapeError(f"X {np.shape(X)} must have the shape of scores {scores.shape}")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or inf; the attribution method did not return finite values")
+    return scores.sum(-1), model_ppm
+
+
+def interpretability_performance(X, scores, model_ppm, *, threshold: float = 0.01) -> dict:
+    """Attribution AUROC and AUPR against ground-truth motif positions, as the paper scores them (Methods §7.2).
+
+    For each sequence, the per-position score is the **signed** sum of ``scores`` over the four bases (scores
+    are multiplied by the one-hot sequence beforehand, so this is the score at the observed base); the labels
+    are the positions whose ground-truth information content exceeds ``threshold``. AUROC and the trapezoid
+    AUPR (:func:`curve_areas`) are computed per sequence and averaged over sequences.
+
+    Parameters
+    ----------
+    X : array_like or None, shape=(N, L, 4)
+        The one-hot sequences (only their shape is checked; the scores are expected already multiplied by X).
+    scores : array_like, shape=(N, L, 4)
+        Attribution scores, e.g. from :func:`seqlib.attribution.attribute`.
+    model_ppm : array_like, shape=(N, L, 4)
+        Ground-truth sequence models.
+    threshold : float
+        IC threshold in bits for a ground-truth position (paper: 0.01).
+
+    Returns
+    -------
+    dict
+        ``auroc``, ``aupr`` (means over sequences with both kinds of position), ``auroc_std``, ``aupr_std``,
+        ``auroc_per_sequence``, ``aupr_per_sequence`` (shape=(N,), NaN where a sequence has one class only)
+        and ``n_scored``.
+    """
+    s, model_ppm = _position_scores(X, scores, model_ppm)
+    labels = ground_truth_positions(model_ppm, threshold)
+    areas = np.array([curve_areas(lab, sc) for lab, sc in zip(labels, s)], dtype=np.float64).reshape(-1, 2)
+    rocs, prs = areas[:, 0], areas[:, 1]
+    scored = np.isfinite(rocs)
+    if not scored.any():
+        raise ValueError("no sequence has both ground-truth and background positions; nothing to score")
+    return {"auroc": float(np.nanmean(rocs)), "aupr": float(np.nanmean(prs)),
+            "auroc_std": float(np.nanstd(rocs)), "aupr_std": float(np.nanstd(prs)),
+            "auroc_per_sequence": rocs, "aupr_per_sequence": prs, "n_scored": int(scored.sum())}
+
+
+def attribution_snr(scores, model_ppm, *, threshold: float = 0.01) -> dict:
+    """Signal-to-noise of attribution maps: how much attribution sits on ground-truth motif positions.
+
+    Not a statistic of the paper (Methods §7.2 has none); defined here, per sequence, on the absolute
+    per-position score ``a_i = |Σ_b scores[i, b]|``:
+
+    * ``snr``: mean ``a_i`` over motif positions divided by mean ``a_i`` over background positions (1 when
+      attribution does not prefer motifs; larger is better);
+    * ``mass_fraction``: the share of the total ``Σ_i a_i`` on motif positions (compare with
+      ``motif_fraction``, the share of positions that are motif positions).
+
+    Parameters
+    ----------
+    scores : array_like, shape=(N, L, 4)
+    model_ppm : array_like, shape=(N, L, 4)
+    threshold : float
+        IC threshold in bits for a ground-truth position.
+
+    Returns
+    -------
+    dict
+        ``snr`` (median over sequences: the ratio is heavy-tailed), ``snr_mean``, ``mass_fraction`` and
+        ``motif_fraction`` (means over sequences), ``snr_per_sequence`` (shape=(N,), NaN where a sequence has
+        one class only or no background attribution).
+    """
+    s, model_ppm = _position_scores(None, scores, model_ppm)
+    labels = ground_truth_positions(model_ppm, threshold)
+    a = np.abs(s)
+    n_pos = labels.sum(1)
+    n_neg = (~labels).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        signal = np.where(labels, a, 0).sum(1) / n_pos
+        noise = np.where(labels, 0, a).sum(1) / n_neg
+        snr = np.where((n_pos > 0) & (n_neg > 0) & (noise > 0), signal / noise, np.nan)
+        mass = np.where(a.sum(1) > 0, np.where(labels, a, 0).sum(1) / a.sum(1), np.nan)
+    if np.isnan(snr).all():
+        raise ValueError("no sequence has both ground-truth and background positions with attribution")
+    return {"snr": float(np.nanmedian(snr)), "snr_mean": float(np.nanmean(snr)),
+            "mass_fraction": float(np.nanmean(mass)), "motif_fraction": float(labels.mean()),
+            "snr_per_sequence": snr}
+
+
+#: Verdict labels of :func:`claim_verdict`, best first.
+VERDICTS = ("reproduced", "partly", "not reproduced")
+
+
+def claim_verdict(higher, lower, paper_range=None, *, min_fraction: float = 0.8) -> dict:
+    """Whether a paired claim "``higher`` beats ``lower``" holds in our trials, by a fixed rule.
+
+    Rule: **reproduced** when the claimed direction holds in at least ``min_fraction`` (80 %) of the paired
+    trials and the median of ``higher`` lies inside ``paper_range`` (the paper's interquartile range, or
+    mean ± std where only that is printed; no range: this condition is dropped); **partly** when the
+    median paired difference has the claimed sign; otherwise **not reproduced**. Pairs with a NaN are
+    dropped; no pair left gives ``"not reproduced"`` with ``n_pairs = 0``.
+
+    Parameters
+    ----------
+    higher, lower : array_like, shape=(K,)
+        Per-trial values of the two groups, paired by trial (same seed).
+    paper_range : (float, float), optional
+        Interval the median of ``higher`` should fall in.
+    min_fraction : float
+        Share of paired trials in which ``higher > lower`` must hold.
+
+    Returns
+    -------
+    dict
+        ``verdict`` (one of :data:`VERDICTS`), ``fraction`` (share of pairs with higher > lower),
+        ``median_difference``, ``median_higher``, ``in_paper_range`` (bool or None), ``n_pairs``.
+    """
+    a = np.asarray(higher, dtype=np.float64).ravel()
+    b = np.asarray(lower, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ShapeError(f"higher ({a.size}) and lower ({b.size}) must be paired trials of the same length")
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
+    if len(a) == 0:
+        return {"verdict": VERDICTS[2], "fraction": float("nan"), "median_difference": float("nan"),
+                "median_higher": float("nan"), "in_paper_range": None, "n_pairs": 0}
+    fraction = float(np.mean(a > b))
+    diff = float(np.median(a - b))
+    med = float(np.median(a))
+    in_range = None
+    if paper_range is not None:
+        lo, hi = sorted(float(v) for v in paper_range)
+        in_range = bool(lo <= med <= hi)
+    if fraction >= min_fraction and in_range is not False:
+        verdict = VERDICTS[0]
+    elif diff > 0:
+        verdict = VERDICTS[1]
+    else:
+        verdict = VERDICTS[2]
+    return {"verdict": verdict, "fraction": fraction, "median_difference": diff, "median_higher": med,
+            "in_paper_range": in_range, "n_pairs": int(len(a))}

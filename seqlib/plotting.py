@@ -315,3 +315,152 @@ def plot_segmentation_comparison(comparison, *, buffer: int = 10, title: str | N
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def plot_attribution_maps(maps: dict, *, ground_truth=None, sequences=None, title: str | None = None,
+                          start: int = 0, end: int | None = None, threshold: float = 0.01, panel_height: float = 1.1):
+    """Attribution maps as logos, one row each, with ground-truth motif positions shaded.
+
+    Parameters
+    ----------
+    maps : dict of str -> array_like, each shape=(L, 4)
+        Row label -> attribution scores (drawn as given: negative scores below the axis).
+    ground_truth : array_like, optional, shape=(L, 4) or (K, L, 4)
+        Sequence-model PPM shared by all rows, or one per row; positions with IC > ``threshold`` are shaded.
+    sequences : array_like, optional, shape=(L, 4)
+        With a shared ``ground_truth``: adds a top row with the sequence scaled by ground-truth IC (Fig 2d).
+    start, end : int
+        Positions drawn.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(maps)
+    if not names:
+        raise ValueError("maps is empty: give at least one attribution map")
+    truth = None if ground_truth is None else np.asarray(ground_truth, dtype=float)
+    if truth is not None and truth.ndim == 2:
+        truth = np.broadcast_to(truth, (len(names),) + truth.shape)
+    if truth is not None and (truth.ndim != 3 or len(truth) != len(names)):
+        raise ValueError(f"ground_truth must have shape (L, 4) or ({len(names)}, L, 4); got {np.shape(ground_truth)}")
+    truth_row = truth is not None and sequences is not None and np.ndim(ground_truth) == 2
+    nrows = len(names) + int(truth_row)
+    length = len(np.asarray(maps[names[0]])[start:end])
+    fig, axes = plt.subplots(nrows, 1, figsize=(min(14.0, max(6.0, 0.06 * length)), panel_height * nrows),
+                             sharex=True, squeeze=False)
+    axes = axes[:, 0]
+    if truth_row:
+        x = np.asarray(sequences, dtype=float)[start:end]
+        ic = information_content(np.asarray(ground_truth)[start:end])
+        plot_logo(x * ic[:, None], ax=axes[0], information=False, ylabel="truth\n(bits)")
+    for k, (ax, name) in enumerate(zip(axes[int(truth_row):], names)):
+        plot_logo(np.asarray(maps[name], dtype=float)[start:end], ax=ax, information=False, ylim=None, ylabel=name)
+        if truth is not None:
+            motif = information_content(truth[k][start:end]) > threshold
+            edges = np.flatnonzero(np.diff(np.r_[0, motif.astype(int), 0]))
+            for a, b in zip(edges[::2], edges[1::2]):
+                ax.axvspan(a - 0.5, b - 0.5, color="0.85", zorder=0, lw=0)
+    if title:
+        axes[0].set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_paired_scatter(table, *, x: str, y: str, value: str = "test_auroc", pair: str = "model",
+                        hue: str = "activation", paper=None, labels=None, lims=None, ax=None):
+    """Per-trial scatter of one group against another (Fig 2a: CNN-local vs CNN-dist test AUROC).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per run with columns ``pair`` (values ``x`` and ``y``), ``hue``, ``trial`` and ``value``.
+    x, y : str
+        The two values of ``pair`` on the axes.
+    paper : DataFrame, optional
+        Rows with ``pair``, ``hue`` and ``value``: the paper's point per ``hue`` value, drawn as a diamond.
+    labels : dict, optional
+        Display names of the ``hue`` values.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    wide = table.pivot_table(index=[hue, "trial"], columns=pair, values=value).reset_index()
+    if x not in wide or y not in wide:
+        raise ValueError(f"table needs {pair} values {x!r} and {y!r}; it has {sorted(set(table[pair]))}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4.0))
+    colors = plt.get_cmap("tab10")
+    for c, name in enumerate(dict.fromkeys(wide[hue])):
+        sub = wide[wide[hue] == name]
+        label = labels.get(name, name) if labels else name
+        ax.scatter(sub[x], sub[y], s=18, color=colors(c % 10), label=label, zorder=3)
+        if paper is not None:
+            ref = paper[paper[hue] == name].set_index(pair)["value"]
+            if x in ref.index and y in ref.index:
+                ax.scatter([ref[x]], [ref[y]], marker="D", s=40, facecolor="none", edgecolor=colors(c % 10),
+                           lw=1.5, zorder=4)
+    values = np.r_[wide[x].to_numpy(dtype=float), wide[y].to_numpy(dtype=float)]
+    if lims is None:
+        finite = values[np.isfinite(values)]
+        lo, hi = (finite.min(), finite.max()) if len(finite) else (0.5, 1.0)
+        pad = 0.02 + 0.05 * (hi - lo)
+        lims = (lo - pad, min(1.0, hi + pad))
+    ax.plot(lims, lims, color="0.5", lw=0.8, ls="--")
+    ax.set_xlim(*lims)
+    ax.set_ylim(*lims)
+    ax.set_xlabel(f"{x} {value}")
+    ax.set_ylabel(f"{y} {value}")
+    ax.spines[["right", "top"]].set_visible(False)
+    handles, names = ax.get_legend_handles_labels()
+    if paper is not None:
+        handles.append(plt.Line2D([], [], marker="D", lw=0, markerfacecolor="none", markeredgecolor="0.3",
+                                  label="paper (centroid)"))
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
+    return ax
+
+
+def plot_background_sweep(table, value: str = "auroc", *, x: str = "n_references", lines=("method", "activation"),
+                          paper=None, ax=None, ylabel: str | None = None):
+    """Attribution quality against the number of references (Supp Fig 16): our means, the paper's dashed.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per run and setting, with columns ``x``, the ``lines`` columns and ``value``.
+    paper : DataFrame, optional
+        The same columns; drawn as dashed lines with open markers.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    lines = list(lines)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.0, 3.4))
+    colors = plt.get_cmap("tab10")
+    keys = list(dict.fromkeys(map(tuple, table[lines].to_numpy())))
+    for c, key in enumerate(keys):
+        mask = np.all([table[col] == k for col, k in zip(lines, key)], axis=0)
+        mean = table[mask].groupby(x)[value].mean()
+        ax.plot(mean.index, mean.to_numpy(), marker="o", ms=3, color=colors(c % 10), label=" ".join(map(str, key)))
+        if paper is not None:
+            pmask = np.all([paper[col] == k for col, k in zip(lines, key)], axis=0)
+            ref = paper[pmask].sort_values(x)
+            if len(ref):
+                ax.plot(ref[x], ref["value"], ls="--", marker="o", ms=3, mfc="none", color=colors(c % 10))
+    ax.set_xlabel("number of references" if x == "n_references" else x)
+    ax.set_ylabel(ylabel or value)
+    ax.spines[["right", "top"]].set_visible(False)
+    handles, names = ax.get_legend_handles_labels()
+    if paper is not None:
+        handles.append(plt.Line2D([], [], ls="--", color="0.3", label="paper (dashed)"))
+    ax.legend(handles=handles, fontsize=7, frameon=False)
+    return ax

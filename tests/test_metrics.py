@@ -64,3 +64,97 @@ def test_curve_areas_equal_scikit_learn_on_random_data(ties):
         roc, pr = curve_areas(y, s)
         assert roc == pytest.approx(auc(fpr, tpr)) and pr == pytest.approx(auc(recall, precision))
     assert all(np.isnan(curve_areas([1, 1], [0.2, 0.3])))
+
+
+# ----------------------------------------------------------------------------- attribution quality (Methods §7.2)
+
+from seqlib.metrics import (VERDICTS, attribution_snr, claim_verdict, ground_truth_positions,  # noqa: E402
+                            interpretability_performance)
+
+
+def _truth(rng, n=6, length=40):
+    """Uniform sequence models with two planted motif stretches per sequence (one a low-IC column)."""
+    ppm = np.full((n, length, 4), 0.25)
+    for j in range(n):
+        start = rng.integers(0, length - 8)
+        ppm[j, start:start + 6] = np.eye(4)[rng.integers(0, 4, 6)]
+        ppm[j, start + 6] = [0.2501, 0.2499, 0.25, 0.25]      # IC far below 0.01: not ground truth
+    return ppm
+
+
+def test_ground_truth_positions_threshold():
+    ppm = _truth(np.random.default_rng(0))
+    labels = ground_truth_positions(ppm)
+    assert labels.shape == ppm.shape[:2]
+    assert (labels.sum(1) == 6).all()                          # the near-uniform column is excluded
+    with pytest.raises(ShapeError):
+        ground_truth_positions(ppm[0])
+
+
+def test_interpretability_performance_matches_sklearn_per_sequence():
+    rng = np.random.default_rng(1)
+    ppm = _truth(rng)
+    X = np.eye(4)[rng.integers(0, 4, ppm.shape[:2])]
+    labels = ground_truth_positions(ppm)
+    raw = rng.normal(size=ppm.shape) + 1.5 * labels[..., None]
+    scores = raw * X
+    res = interpretability_performance(X, scores, ppm)
+    s = scores.sum(-1)                                          # signed score at the observed base
+    rocs = [roc_auc_score(labels[j], s[j]) for j in range(len(s))]
+    prs = []
+    for j in range(len(s)):
+        precision, recall, _ = precision_recall_curve(labels[j], s[j])
+        prs.append(auc(recall, precision))
+    assert res["auroc"] == pytest.approx(np.mean(rocs))
+    assert res["aupr"] == pytest.approx(np.mean(prs))
+    assert res["n_scored"] == len(s)
+    # signed: flipping the sign of the scores turns AUROC into 1 - AUROC
+    assert interpretability_performance(X, -scores, ppm)["auroc"] == pytest.approx(1 - res["auroc"])
+
+
+def test_interpretability_performance_errors():
+    ppm = _truth(np.random.default_rng(2))
+    with pytest.raises(ShapeError):
+        interpretability_performance(None, np.zeros((6, 40)), ppm)
+    with pytest.raises(ShapeError):
+        interpretability_performance(None, np.zeros((6, 41, 4)), ppm)
+    with pytest.raises(ValueError, match="NaN"):
+        interpretability_performance(None, np.full(ppm.shape, np.nan), ppm)
+    with pytest.raises(ValueError, match="nothing to score"):
+        interpretability_performance(None, np.ones(ppm.shape), np.full(ppm.shape, 0.25))
+
+
+def test_attribution_snr_on_a_constructed_map():
+    ppm = _truth(np.random.default_rng(3))
+    labels = ground_truth_positions(ppm)
+    scores = np.zeros(ppm.shape)
+    scores[..., 0] = np.where(labels, -2.0, 0.5)               # absolute values: motif 2, background 0.5
+    res = attribution_snr(scores, ppm)
+    assert res["snr"] == pytest.approx(4.0)
+    motif_share = labels.mean(1)
+    expected_mass = np.mean(2 * motif_share / (2 * motif_share + 0.5 * (1 - motif_share)))
+    assert res["mass_fraction"] == pytest.approx(expected_mass)
+    assert res["motif_fraction"] == pytest.approx(labels.mean())
+    flat = attribution_snr(np.ones(ppm.shape), ppm)
+    assert flat["snr"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("higher, lower, paper_range, expected", [
+    ([0.8, 0.82, 0.85, 0.9, 0.81], [0.7, 0.75, 0.7, 0.72, 0.74], (0.8, 0.86), "reproduced"),
+    ([0.8, 0.82, 0.85, 0.9, 0.81], [0.7, 0.75, 0.7, 0.72, 0.74], (0.6, 0.7), "partly"),     # median outside
+    ([0.8, 0.82, 0.6, 0.6, 0.81], [0.7, 0.75, 0.7, 0.72, 0.74], None, "partly"),          # 3 of 5 pairs
+    ([0.6, 0.62, 0.6, 0.9, 0.61], [0.7, 0.75, 0.7, 0.72, 0.74], None, "not reproduced"),
+])
+def test_claim_verdict_rule(higher, lower, paper_range, expected):
+    res = claim_verdict(higher, lower, paper_range)
+    assert res["verdict"] == expected
+    assert res["n_pairs"] == 5
+    assert res["fraction"] == pytest.approx(np.mean(np.array(higher) > np.array(lower)))
+
+
+def test_claim_verdict_drops_nan_pairs_and_checks_pairing():
+    res = claim_verdict([0.9, np.nan], [0.8, 0.7])
+    assert res["n_pairs"] == 1 and res["verdict"] == "reproduced"
+    assert claim_verdict([np.nan], [0.1])["verdict"] == VERDICTS[-1]
+    with pytest.raises(ShapeError):
+        claim_verdict([0.9, 0.8], [0.7])

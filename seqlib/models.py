@@ -32,8 +32,9 @@ from keras import ops  # noqa: E402  (after the quiet import of the backend)
 
 from .activations import SeqlibActivation, get_activation
 from .errors import ShapeError, UnknownNameError
+from .layers import FastDropout, FusedBatchNormalization
 
-__all__ = ["MODEL_NAMES", "MODEL_DEFAULTS", "ARCHITECTURES", "FirstLayerL2", "build_model",
+__all__ = ["FAST_PARTS", "MODEL_NAMES", "MODEL_DEFAULTS", "ARCHITECTURES", "FirstLayerL2", "build_model",
            "first_layer_activation_model", "first_layer_preactivation_model", "output_lengths",
            "min_input_length"]
 
@@ -280,20 +281,43 @@ def _resolve_activation(activation) -> Callable:
                            f"got {activation!r}")
 
 
+FAST_PARTS = ("batchnorm", "dropout")
+
+
+def _fast_parts(fast) -> frozenset:
+    """``fast`` (bool, or a collection of :data:`FAST_PARTS`) -> the set of layers to swap."""
+    if isinstance(fast, bool):
+        return frozenset(FAST_PARTS if fast else ())
+    if isinstance(fast, str):
+        fast = (fast,)
+    parts = frozenset(fast)
+    unknown = sorted(parts - set(FAST_PARTS))
+    if unknown:
+        raise UnknownNameError(f"unknown fast part(s) {unknown}; valid: {list(FAST_PARTS)} (or True / False)")
+    return parts
+
+
+def _bn_dropout(fast: frozenset = frozenset()):
+    """The batch-norm and dropout classes of a block: Keras' own, or the fused drop-ins of ``fast``."""
+    return (FusedBatchNormalization if "batchnorm" in fast else keras.layers.BatchNormalization,
+            FastDropout if "dropout" in fast else keras.layers.Dropout)
+
+
 def _conv_block(x, block: Conv, idx: int, width: int, activation, initializer, regularizer,
-                bn: bool = True):
+                bn: bool = True, fast: frozenset = frozenset()):
     p = f"conv{idx}"
+    BatchNorm, Dropout = _bn_dropout(fast)
     x = keras.layers.Conv1D(block.filters * width, block.kernel,
                             strides=1, padding=block.padding, use_bias=False,
                             kernel_initializer=initializer, kernel_regularizer=regularizer,
                             name=p)(x)
     if bn:
-        x = keras.layers.BatchNormalization(momentum=0.99, epsilon=1e-3, name=f"{p}_bn")(x)
+        x = BatchNorm(momentum=0.99, epsilon=1e-3, name=f"{p}_bn")(x)
     x = keras.layers.Activation(activation, name=f"{p}_activation")(x)
-    return keras.layers.Dropout(block.dropout, name=f"{p}_dropout")(x)
+    return Dropout(block.dropout, name=f"{p}_dropout")(x)
 
 
-def _residual_block(x, block: Residual, idx: int):
+def _residual_block(x, block: Residual, idx: int, fast: frozenset = frozenset()):
     """ResidualBind's residual block, reproduced as the authors wrote it (tfomics/layers.py).
 
     Both convs carry an internal ``activation='relu'`` *and* the first is followed by BN -> ReLU,
@@ -302,6 +326,7 @@ def _residual_block(x, block: Residual, idx: int):
     (Methods §2.2 ⚠); the parameter count is unaffected.
     """
     p = f"res{idx}"
+    BatchNorm, _ = _bn_dropout(fast)
     filters = x.shape[-1]
     reg = keras.regularizers.L2(L2_LAMBDA)
     skip = x
@@ -309,19 +334,19 @@ def _residual_block(x, block: Residual, idx: int):
                             activation="relu",  # internal ReLU (quirk, see docstring)
                             kernel_initializer="he_normal", kernel_regularizer=reg,
                             name=f"{p}_conv1")(x)
-    x = keras.layers.BatchNormalization(name=f"{p}_bn1")(x)
+    x = BatchNorm(name=f"{p}_bn1")(x)
     x = keras.layers.Activation("relu", name=f"{p}_activation1")(x)  # second ReLU of the branch
     x = keras.layers.Conv1D(filters, block.kernel, padding="same", use_bias=False,
                             activation="relu",  # internal ReLU again (quirk)
                             kernel_initializer="he_normal", kernel_regularizer=reg,
                             name=f"{p}_conv2")(x)
-    x = keras.layers.BatchNormalization(name=f"{p}_bn2")(x)
+    x = BatchNorm(name=f"{p}_bn2")(x)
     x = keras.layers.Add(name=f"{p}_add")([skip, x])
     return keras.layers.Activation("relu", name=f"{p}_activation_out")(x)
 
 
 def build_model(name: str, activation="relu", initializer="glorot_uniform",
-                input_length: int | None = None, n_outputs: int | None = None,
+                input_length: int | None = None, n_outputs: int | None = None, *, fast: bool = False,
                 **options) -> keras.Model:
     """Build one model of the zoo by name.
 
@@ -344,6 +369,11 @@ def build_model(name: str, activation="relu", initializer="glorot_uniform",
     n_outputs : int, optional
         Number of sigmoid outputs. Default: the paper's (12 for the Task-1 models, 1 for
         cnn-local / cnn-dist / cnn-dist-log / residualbind, 164 for basset).
+    fast : bool or collection of {"batchnorm", "dropout"}
+        True: build every batch norm as :class:`seqlib.layers.FusedBatchNormalization` and every
+        dropout as :class:`seqlib.layers.FastDropout` (same layer names, order, weights, config and
+        functions; cheaper on a CPU with TensorFlow; Methods §4); a collection swaps only the named
+        kind. False (default): Keras' own layers, the reference.
     **options
         ``width_multiplier`` (int, every model): multiplies every conv / dense width; default 2
         for cnn-2, cnn-50, cnn-deep and cnn-deep-nobn at ``input_length == 1000`` (Task 2),
@@ -389,6 +419,7 @@ def build_model(name: str, activation="relu", initializer="glorot_uniform",
         if len(ps) != 2 or any(int(p) < 1 for p in ps):
             raise ShapeError(f"pool_sizes must be two positive integers; got {ps!r}")
 
+    fast = _fast_parts(fast)
     act = _resolve_activation(activation)
     init = keras.initializers.get(initializer)
     blocks = _blocks(name, opts)
@@ -407,17 +438,17 @@ def build_model(name: str, activation="relu", initializer="glorot_uniform",
         if isinstance(b, Conv):
             conv_i += 1
             if b.first:
-                x = _conv_block(x, b, conv_i, width, act, init, first_reg, bn=first_bn)
+                x = _conv_block(x, b, conv_i, width, act, init, first_reg, bn=first_bn, fast=fast)
             else:
                 x = _conv_block(x, b, conv_i, width, "relu", "glorot_uniform",
-                                keras.regularizers.L2(L2_LAMBDA))
+                                keras.regularizers.L2(L2_LAMBDA), fast=fast)
         elif isinstance(b, Pool):
             pool_i += 1
             x = keras.layers.MaxPool1D(b.size, strides=b.size, padding=b.padding,
                                        name=f"pool{pool_i}")(x)
         elif isinstance(b, Residual):
             res_i += 1
-            x = _residual_block(x, b, res_i)
+            x = _residual_block(x, b, res_i, fast=fast)
         elif isinstance(b, Dense):
             if dense_i == 0:
                 x = keras.layers.Flatten(name="flatten")(x)
@@ -425,9 +456,10 @@ def build_model(name: str, activation="relu", initializer="glorot_uniform",
             p = f"dense{dense_i}"
             x = keras.layers.Dense(b.units * width, use_bias=False,
                                    kernel_regularizer=keras.regularizers.L2(L2_LAMBDA), name=p)(x)
-            x = keras.layers.BatchNormalization(momentum=0.99, epsilon=1e-3, name=f"{p}_bn")(x)
+            BatchNorm, Dropout = _bn_dropout(fast)
+            x = BatchNorm(momentum=0.99, epsilon=1e-3, name=f"{p}_bn")(x)
             x = keras.layers.Activation("relu", name=f"{p}_activation")(x)
-            x = keras.layers.Dropout(b.dropout, name=f"{p}_dropout")(x)
+            x = Dropout(b.dropout, name=f"{p}_dropout")(x)
 
     # cnn_dist_log.py sets glorot_normal / zeros on its output layer; the others use the defaults.
     out_init = "glorot_normal" if name == "cnn-dist-log" else "glorot_uniform"

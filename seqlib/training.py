@@ -84,15 +84,56 @@ class TrainConfig:
         return asdict(self)
 
 
-def pin_threads(threads: int = 1) -> None:
+#: Environment variable TensorFlow reads once, on import, to route convolutions, pooling, batch norm and
+#: matrix products through oneDNN. Its default depends on the CPU: on for processors with AVX512_VNNI,
+#: AVX512_BF16 or AMX, off otherwise (e.g. on AVX2-only processors).
+ONEDNN_VARIABLE = "TF_ENABLE_ONEDNN_OPTS"
+
+
+def enable_onednn(enable: bool = True) -> bool:
+    """Ask TensorFlow to use (or not) its oneDNN kernels in this process, before it is imported.
+
+    Part of the fast training path (Methods §4): on an AVX2-only CPU the oneDNN convolution gradients
+    and fused batch norm are faster than TensorFlow's own kernels. oneDNN sums in another order, so
+    weights differ from the other kernels' at float32 round-off, then drift apart as between two
+    machines; results are guarded like the rest of the fast path (``benchmarks/fidelity_guard.py``).
+
+    Returns
+    -------
+    bool
+        True if the setting will apply; False if TensorFlow was already imported in this process (then
+        the variable is left as it was and the process keeps its current kernels).
+    """
+    import os
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return os.environ.get(ONEDNN_VARIABLE) == ("1" if enable else "0")
+    os.environ[ONEDNN_VARIABLE] = "1" if enable else "0"
+    return True
+
+
+def onednn_enabled() -> bool | None:
+    """Whether this process asked for oneDNN (True/False), or None when TensorFlow decides by CPU."""
+    import os
+
+    value = os.environ.get(ONEDNN_VARIABLE)
+    return None if value is None else value.strip().lower() in ("1", "true")
+
+
+def pin_threads(threads: int = 1, onednn: bool | None = None) -> None:
     """Fix TensorFlow's CPU thread pools (intra-op ``threads``, inter-op 1).
 
     Floating-point reductions depend on the thread count (weights differ at ~1e-5 between 1 and 2
     threads), so the run workers pin it: a run's weights then do not depend on the core count or on how
     many runs train at once. They are bit-identical on one machine, not across processor models
     (oneDNN chooses its kernels per CPU; Methods §4).
-    Must be called before TensorFlow runs its first op; a no-op on other backends.
+    Must be called before TensorFlow runs its first op; a no-op on other backends. ``onednn`` (True or
+    False) also calls :func:`enable_onednn` first, which only takes effect before TensorFlow is imported
+    (a fresh worker process); None leaves TensorFlow's own choice.
     """
+    if onednn is not None:
+        enable_onednn(onednn)
     keras = load_keras()
 
     if keras.backend.backend() == "tensorflow":

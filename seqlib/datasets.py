@@ -18,6 +18,7 @@ import numpy as np
 from ._io import atomic_path
 from ._validate import check_one_hot
 from .errors import FormatError, MissingKeyError, SequenceError, ShapeError, UnknownNameError
+from .motifs import reverse_complement
 
 SPLITS = ("train", "valid", "test")
 
@@ -140,7 +141,7 @@ def reverse_complement_augment(split: Split) -> Split:
 
     The copies are appended after the originals (``vstack``), so row ``i + N`` is the RC of row ``i``.
     """
-    rc = lambda a: None if a is None else np.concatenate([a, a[:, ::-1, ::-1]])  # noqa: E731
+    rc = lambda a: None if a is None else np.concatenate([a, reverse_complement(a)])  # noqa: E731
     return Split(rc(split.X), np.concatenate([split.y, split.y]), rc(split.model))
 
 
@@ -480,3 +481,146 @@ def read_fasta(path, *, allow_n: bool = False) -> tuple[list[str], np.ndarray]:
     if not seqs[-1]:
         raise FormatError(f"{path}: record {names[-1]!r} has no sequence")
     return names, one_hot_encode(["".join(s) for s in seqs], allow_n=allow_n, names=names)
+
+
+# ----------------------------------------------------------------------------- users' FASTA + labels
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_labels(path, names: Sequence[str] | None = None) -> tuple[np.ndarray, list[str] | None]:
+    """Labels of a user's sequences, from ``.npy`` or a delimited text table.
+
+    ``.npy``: an array (N,) or (N, T) in FASTA order. ``.tsv`` / ``.txt`` (tab-separated) or ``.csv``:
+    if the table has two or more columns and its first column is not numeric, that column holds sequence
+    names, matched to ``names`` (the FASTA headers; rows may come in any order); otherwise every column is
+    a label and rows are in FASTA order. A first row whose label fields are not all numbers is a header
+    naming the labels. Blank lines and lines starting with ``#`` are skipped.
+
+    Parameters
+    ----------
+    path : str or Path
+    names : sequence of str, optional
+        The sequence names, in FASTA order (needed for a name column).
+
+    Returns
+    -------
+    y : numpy.ndarray, shape=(N, T), float32
+        In the order of ``names`` when the table has a name column, else in the file's order.
+    label_names : list of str or None
+        From the header row, when there is one.
+
+    Raises
+    ------
+    FileNotFoundError
+    FormatError
+        Unreadable file, non-numeric labels, ragged rows, duplicate or missing names.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"labels file not found: {path}")
+    if path.suffix.lower() == ".npy":
+        try:
+            y = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as err:
+            raise FormatError(f"{path}: not a readable .npy array ({err})") from err
+        if y.ndim not in (1, 2) or not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+            raise FormatError(f"{path}: labels must be a numeric (N,) or (N, T) array; got {y.dtype} {y.shape}")
+        y = np.asarray(y, np.float32)
+        return (y[:, None] if y.ndim == 1 else y), None
+    sep = "," if path.suffix.lower() == ".csv" else "\t"
+    rows = []
+    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            rows.append((lineno, [f.strip() for f in line.rstrip("\r\n").split(sep)]))
+    if not rows:
+        raise FormatError(f"{path}: no labels found")
+    widths = {len(r) for _, r in rows}
+    if len(widths) != 1:
+        lineno, row = next((n, r) for n, r in rows if len(r) != len(rows[0][1]))
+        raise FormatError(f"{path}:{lineno}: {len(row)} fields, but line {rows[0][0]} has {len(rows[0][1])}")
+    width = widths.pop()
+    data_rows = rows[1:] if len(rows) > 1 else rows
+    named = width >= 2 and any(_number(r[0]) is None for _, r in data_rows)
+    first = 1 if named else 0
+    header = None
+    if any(_number(f) is None for f in rows[0][1][first:]):
+        header, rows = rows[0][1][first:], rows[1:]
+        if not rows:
+            raise FormatError(f"{path}: a header but no labels")
+    values = np.empty((len(rows), width - first), np.float32)
+    for i, (lineno, row) in enumerate(rows):
+        for j, text in enumerate(row[first:]):
+            value = _number(text)
+            if value is None:
+                raise FormatError(f"{path}:{lineno}: label {text!r} is not a number")
+            values[i, j] = value
+    if not named:
+        return values, header
+    keys = [r[0] for _, r in rows]
+    if names is None:
+        raise FormatError(f"{path}: the first column names sequences, but no sequence names were given")
+    seen = set()
+    duplicates = [k for k in keys if k in seen or seen.add(k)]
+    if duplicates:
+        raise FormatError(f"{path}: sequence name(s) {duplicates[:5]} appear more than once")
+    index = {k: i for i, k in enumerate(keys)}
+    missing = [n for n in names if n not in index]
+    if missing:
+        raise FormatError(f"{path}: no labels for {len(missing)} sequence(s), e.g. {missing[:5]}")
+    extra = sorted(set(keys) - set(names))
+    if extra:
+        raise FormatError(f"{path}: labels for {len(extra)} name(s) not in the FASTA file, e.g. {extra[:5]}")
+    return values[[index[n] for n in names]], header
+
+
+def load_fasta_dataset(fasta, labels, *, split: Sequence[float] = (0.7, 0.1, 0.2), seed: int = 0,
+                       allow_n: bool = False) -> Dataset:
+    """A user's FASTA file and labels as a data set, split train / valid / test by a seeded permutation.
+
+    Parameters
+    ----------
+    fasta : str or Path
+        Equal-length DNA sequences (A, C, G, T in either case; N too with ``allow_n``).
+    labels : str or Path
+        See :func:`read_labels`: one row (or array entry) per sequence.
+    split : 3 floats
+        Fractions of train, valid and test (default 70/10/20, as the paper).
+    seed : int
+        Seed of the permutation (``numpy.random.default_rng(seed).permutation(N)``).
+    allow_n : bool
+        Encode N as 0.25 in every channel instead of rejecting it.
+
+    Returns
+    -------
+    Dataset
+        ``X`` (n, L, 4) float32 and ``y`` (n, T) float32 per split; ``meta``: ``source``, ``labels``,
+        ``label_names`` (from a header row), ``split_seed`` and ``names_test`` (the test sequences' names).
+
+    Raises
+    ------
+    FileNotFoundError, FormatError, SequenceError
+        As :func:`read_fasta` and :func:`read_labels` (non-ACGT letters name the sequence and position).
+    ShapeError
+        The number of labels differs from the number of sequences.
+    """
+    fasta = Path(fasta)
+    if not fasta.exists():
+        raise FileNotFoundError(f"FASTA file not found: {fasta}")
+    names, X = read_fasta(fasta, allow_n=allow_n)
+    y, label_names = read_labels(labels, names)
+    if len(y) != len(X):
+        raise ShapeError(f"{labels}: {len(y)} labels for the {len(X)} sequences of {fasta}; give one label row "
+                         f"per sequence")
+    order = np.random.default_rng(int(seed)).permutation(len(X))
+    parts = split_indices(order, split)
+    if any(len(idx) == 0 for idx in parts.values()):
+        raise ShapeError(f"{fasta}: {len(X)} sequences are too few for a {list(split)} train/valid/test split")
+    meta = dict(source=str(fasta), labels=str(labels), split_seed=int(seed),
+                label_names=label_names or [f"label{j}" for j in range(y.shape[1])],
+                names_test=[names[i] for i in parts["test"]])
+    return Dataset(**{k: Split(X[idx], y[idx]) for k, idx in parts.items()}, meta=meta)

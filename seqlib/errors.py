@@ -48,3 +48,11 @@ class UnknownNameError(SeqlibError, ValueError):
 
 class TrainingDivergedError(SeqlibError, RuntimeError):
     """Loss or weights became NaN/inf during training."""
+
+
+class SchedulerError(SeqlibError, ConnectionError):
+    """A Dask scheduler address that is malformed or that nothing answers at."""
+
+
+class ResultsNotSharedError(SeqlibError, RuntimeError):
+    """A worker finished a run in a results folder the submitting process cannot see."""

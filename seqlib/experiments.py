@@ -1,13 +1,24 @@
 """Analyses of trained runs, cached inside each run folder (``results/runs/<key>/analyses/``).
 
 Each function takes finished :class:`seqlib.runs.Run` objects and returns tidy tables, so notebooks are
-a grid of runs, one call here and one plot.
+a grid of runs, one call here and one plot. The analyses are grouped by what they analyse:
+
+* the paper's experiments: which runs, trained with which monitor (:func:`experiment_config`);
+* filters: PPMs, Tomtom hits, match statistics (:func:`filter_analysis`, :func:`filter_table`);
+* activations: first-layer distributions (:func:`activation_distributions`);
+* comparisons with the paper: t-tests, side-by-side tables (:func:`compare_groups`, :func:`paper_comparison`);
+* scans: localisation of planted motifs (:func:`cnn_scan`, :func:`scan_table`, :func:`scan_comparison`);
+* budget: what the training budget gave (:func:`budget_summary`).
+
+Every cached analysis goes through :meth:`seqlib.runs.Run.cached` keyed by every argument that changes
+its result, a digest of the data it was computed on and the results-format version. What a task's data and
+ground-truth motifs are comes from the task registry (:mod:`seqlib.tasks`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import weakref
 from dataclasses import replace
 from typing import Iterable, Sequence
 
@@ -15,22 +26,20 @@ import numpy as np
 import pandas as pd
 
 from .errors import UnknownNameError
-from .runs import Run, RunConfig
-from .tasks import load_task
+from .filters import feature_maps, filter_pipeline
+from .motifs import load_jaspar, with_reverse_complements
+from .paper import paper_numbers, side_by_side
+from .runs import Run, RunConfig, default_workers, results_table
+from .scans import SEGMENTATIONS, localisation, motif_scan
+from .scans import cnn_scan as _max_over_filters
+from .tasks import EXPERIMENTS, Task, get_experiment, get_task, task_names
+from .tomtom import STATISTIC_NOTES
 
-#: The validation monitor (early stopping and learning-rate schedule) of each of the paper's training
-#: experiments, as in the authors' training scripts (Methods §4). The modified and ablated activations of
-#: Extended Data Fig 1a,b were trained by the same script as Fig 1c, so they share its monitor.
-EXPERIMENT_MONITORS: dict[str, str] = {
-    "fig1c": "val_aupr",             # Task 1, seven activations × three models (also Fig 1b)
-    "extdata1ab": "val_aupr",        # Task 1, modified and ablated activations
-    "extdata1e": "val_auroc",        # Task 1, log activations (CNN-deep-log)
-    "fig1d": "val_aupr",             # Task 2, in vivo
-    "fig2": "val_auroc",             # Task 3, CNN-local / CNN-dist
-    "task3_log": "val_auroc",        # Task 3, log activations
-    "fig3": "val_auroc",             # Basset, ZBED2, IRF1
-    "controls": "val_auroc",         # initialisation, initialisation sweep, gradients, exponential scale
-}
+# ----------------------------------------------------------------------------- the paper's experiments
+
+#: The validation monitor of each of the paper's training experiments (a view of
+#: :data:`seqlib.tasks.EXPERIMENTS`, where each experiment is described; Methods §4).
+EXPERIMENT_MONITORS: dict[str, str] = {name: e.monitor for name, e in EXPERIMENTS.items()}
 
 
 def experiment_config(experiment: str, base: RunConfig | None = None, **fields) -> RunConfig:
@@ -39,7 +48,7 @@ def experiment_config(experiment: str, base: RunConfig | None = None, **fields) 
     Parameters
     ----------
     experiment : str
-        A key of :data:`EXPERIMENT_MONITORS` (e.g. ``"extdata1e"``).
+        A key of :data:`seqlib.tasks.EXPERIMENTS` (e.g. ``"extdata1e"``).
     base : RunConfig, optional
         Budget, task and data size to start from (its ``monitor`` is replaced).
     **fields
@@ -48,14 +57,22 @@ def experiment_config(experiment: str, base: RunConfig | None = None, **fields) 
     Returns
     -------
     RunConfig
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown experiment.
+    ValueError
+        ``monitor`` among ``fields``, or a task the experiment does not train on.
     """
-    if experiment not in EXPERIMENT_MONITORS:
-        raise UnknownNameError(f"unknown experiment {experiment!r}; choose one of {', '.join(EXPERIMENT_MONITORS)}")
+    spec = get_experiment(experiment)
     if "monitor" in fields:
-        raise ValueError(f"the monitor is part of experiment {experiment!r} ({EXPERIMENT_MONITORS[experiment]}); "
+        raise ValueError(f"the monitor is part of experiment {experiment!r} ({spec.monitor}); "
                          "build a RunConfig directly to train with another one")
-    base = base if base is not None else RunConfig()
-    return replace(base, monitor=EXPERIMENT_MONITORS[experiment], **fields)
+    config = replace(base if base is not None else RunConfig(), monitor=spec.monitor, **fields)
+    if spec.tasks and config.task not in spec.tasks:
+        raise ValueError(f"experiment {experiment!r} trains on {', '.join(spec.tasks)}, not {config.task!r}")
+    return config
 
 
 #: Extended Data Fig 1e: the CNN-deep-log variants, (activation, first-layer L2 penalty) (Methods §9.5).
@@ -116,70 +133,115 @@ def drop_duplicate_runs(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop_duplicates(subset="key", keep="first").reset_index(drop=True)
 
 
-def planted_motifs(ds) -> tuple[list[str], list[str]]:
-    """JASPAR IDs and names of a task's ground-truth motifs (one family each).
-
-    Task 1: its classes; Task 2 (DeepSEA K562): the same 12 TFs; Task 3: the 5 core motifs.
-    """
-    from .motifs import TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, load_jaspar
-
-    task = ds.meta.get("task")
-    if task == "task1":
-        return list(ds.meta["class_ids"]), list(ds.meta["class_names"])
-    if task == "task2":
-        return list(TASK1_MOTIF_IDS), list(TASK1_MOTIF_NAMES)
-    if task == "task3":
-        ids = [i for i in ds.meta["pool_ids"] if not i.endswith("_rc")]
-        return ids, [m.name for m in load_jaspar(ids, ds.meta.get("release", "JASPAR2016"))]
-    raise ValueError(f"task {task!r} has no planted ground-truth motifs to match filters against")
-
+# ----------------------------------------------------------------------------- data of a run
 
 def run_dataset(run: Run):
-    """The data set a run was trained on (synthetic tasks are regenerated from their seed)."""
-    c = run.config
-    return load_task(c.task, c.n_sequences, c.data_seed)
+    """The data set a run was trained on (simulated tasks are regenerated from their seed)."""
+    return run.config.dataset()
 
+
+def _dataset(run: Run, dataset=None):
+    return dataset if dataset is not None else run_dataset(run)
+
+
+def _task_of(ds, run: Run | None = None) -> Task:
+    """The registered task of a data set (its ``meta['task']``), else of the run."""
+    name = ds.meta.get("task")
+    if name in task_names():
+        return get_task(name)
+    if run is not None:
+        return get_task(run.config.task)
+    return get_task(name)                     # raises UnknownNameError naming it
+
+
+def planted_motifs(ds, run: Run | None = None) -> tuple[list[str], list[str]]:
+    """JASPAR IDs and names of a data set's ground-truth motifs (one family each), from the task registry.
+
+    Task 1: its classes; Task 2 (DeepSEA K562): the same 12 TFs; Task 3: the 5 core motifs; a user's data:
+    the motifs named when it was registered or in its file's metadata.
+
+    Raises
+    ------
+    ValueError
+        The task has no known ground-truth motifs (e.g. ZBED2, IRF1, Basset).
+    """
+    truth = _task_of(ds, run).ground_truth(ds)
+    if truth is None:
+        raise ValueError(f"task {ds.meta.get('task')!r} has no planted ground-truth motifs to match filters against")
+    return truth
+
+
+def _release(ds, run: Run | None = None) -> str:
+    return ds.meta.get("release") or _task_of(ds, run).release
+
+
+_DIGESTS: dict[int, tuple] = {}
+
+
+def data_digest(split) -> str:
+    """16 hex digits of a sha256 over a split's arrays (``X``, ``y`` and the ground truth ``model`` when
+    present): the cache key of analyses computed on it. Memoised per array object."""
+    hit = _DIGESTS.get(id(split.X))
+    if hit is not None and hit[0]() is split.X and hit[1]() is split.y:
+        return hit[2]
+    h = hashlib.sha256()
+    for array in (split.X, split.y, split.model):
+        if array is not None:
+            array = np.ascontiguousarray(array)
+            h.update(f"{array.dtype.str}{array.shape}".encode())
+            h.update(array.tobytes())
+    digest = h.hexdigest()[:16]
+    key = id(split.X)
+    _DIGESTS[key] = (weakref.ref(split.X, lambda _: _DIGESTS.pop(key, None)), weakref.ref(split.y), digest)
+    return digest
+
+
+def _cache(run: Run, split):
+    """``run.cached`` with the data digest of ``split`` added to every key."""
+    digest = data_digest(split)
+    return lambda name, compute, kind, **key_args: run.cached(name, compute, kind, data=digest, **key_args)
+
+
+# ----------------------------------------------------------------------------- filters
 
 def filter_analysis(run: Run, *, dataset=None, threshold: float = 0.5, targets=None, release: str | None = None,
-                    evalue_threshold: float = 0.1) -> dict:
-    """Filter PPMs of a run's first layer on its test set, their Tomtom hits and match statistics.
+                    evalue_threshold: float = 0.1, window: int | None = None) -> dict:
+    """Filter PPMs of a run's first layer on its test set, their Tomtom hits and match statistics
+    (:func:`seqlib.filters.filter_pipeline`, the pipeline of ``seqlib filters`` too).
 
-    Cached per run and per setting: ``ppms_t<threshold>.npy`` (F, 20, 4), ``tomtom_t<threshold>_<db>.csv``
-    and ``filter_stats_t<threshold>_<db>_<families>.json`` (``<families>``: a digest of the accepted IDs per
-    family, so a change of :data:`seqlib.tomtom.PAPER_EXTRA_IDS` recomputes the family statistics).
+    Cached in the run's ``analyses/`` as ``ppms_<hash>.npz`` (F, W, 4), ``tomtom_<hash>.csv`` and
+    ``filter_stats_<hash>.json``, each hash covering every argument that changes it: the data (a digest of
+    the test split), threshold, window, the Tomtom database (a digest of its motifs, so two custom target
+    sets never share a cache entry), the E-value threshold, the ground-truth families and the results-format
+    version.
+
+    Parameters
+    ----------
+    dataset : Dataset, optional
+        Data to analyse instead of the run's own (:func:`run_dataset`).
+    threshold, window
+        As :func:`seqlib.filters.filters_from_model` (paper: 0.5, 20).
+    targets, release
+        Tomtom database (default: the paper's JASPAR CORE 2016 vertebrates).
+    evalue_threshold : float
+        Tomtom's E-value threshold (paper: 0.1).
 
     Returns
     -------
-    dict with ``ppms`` (F, 20, 4), ``n_sites`` (F,), ``tomtom`` (DataFrame), ``per_filter`` (DataFrame:
-    best family per filter) and ``stats`` (match_fraction, match_any, coverage, ...)
+    dict with ``ppms`` (F, W, 4), ``n_sites`` (F,), ``tomtom`` (DataFrame), ``summary`` (DataFrame: best
+    database hit per filter), ``per_filter`` (DataFrame: best family per filter), ``stats`` (match_fraction,
+    match_any, coverage, ...; match_fraction and coverage are NaN for data without known ground truth) and
+    ``families`` (dict, or None without ground truth)
     """
-    from .filters import filter_motifs, filters_from_model
-    from .tomtom import ground_truth_families, match_filters, match_statistics, tomtom
-
-    ds = dataset if dataset is not None else run_dataset(run)
-    db = release or ("custom" if targets is not None else "jaspar2016")
-    tag = f"t{threshold:g}"
-
-    def compute_ppms():
-        ppms, n_sites = filters_from_model(run.load_model(), ds.test.X, threshold=threshold)
-        return {"ppms": ppms, "n_sites": n_sites}
-
-    arrays = run.cached(f"ppms_{tag}", compute_ppms, kind="npz")
-    ppms, n_sites = arrays["ppms"], arrays["n_sites"]
-    table = run.cached(f"tomtom_{tag}_{db}", lambda: tomtom(filter_motifs(ppms), targets, release=release,
-                                                            evalue_threshold=evalue_threshold), kind="csv")
-    ids, names = planted_motifs(ds)
-    families = ground_truth_families(ids, targets, release=release, names=names)
-    digest = hashlib.sha256(json.dumps(families, sort_keys=True).encode()).hexdigest()[:8]
-    stats = run.cached(f"filter_stats_{tag}_{db}_{digest}", lambda: match_statistics(table, len(ppms), families))
-    return {"ppms": ppms, "n_sites": n_sites, "tomtom": table, "per_filter": match_filters(table, len(ppms), families),
-            "stats": stats, "families": families}
+    ds = _dataset(run, dataset)
+    truth = _task_of(ds, run).ground_truth(ds)
+    return filter_pipeline(run.load_model, ds.test.X, threshold=threshold, window=window, targets=targets,
+                           release=release, evalue_threshold=evalue_threshold, ground_truth=truth,
+                           cache=_cache(run, ds.test))
 
 
 def filter_table(runs: Iterable[Run], **kwargs) -> pd.DataFrame:
     """One row per run: config columns, test AUROC/AUPR and the filter match statistics."""
-    from .runs import results_table
-
     runs = list(runs)
     table = results_table(runs)
     stats = [filter_analysis(r, **kwargs)["stats"] for r in runs]
@@ -187,6 +249,8 @@ def filter_table(runs: Iterable[Run], **kwargs) -> pd.DataFrame:
         table[key] = [s[key] for s in stats]
     return table
 
+
+# ----------------------------------------------------------------------------- comparisons
 
 def ttest_p(a: Sequence[float], b: Sequence[float]) -> float:
     """Two-sided Student t-test p-value with equal variances, as the paper (``scipy.stats.ttest_ind``).
@@ -200,26 +264,6 @@ def ttest_p(a: Sequence[float], b: Sequence[float]) -> float:
         return float("nan")
     with np.errstate(all="ignore"):
         return float(ttest_ind(a, b, equal_var=True).pvalue)
-
-
-def activation_distributions(run: Run, *, n_sequences: int = 100, dataset=None) -> dict:
-    """First-layer pre-activations (BN output) and post-activations on the first test sequences, for the
-    untrained model (same seed, so the same initial weights) and the trained one (paper Supp Fig 10).
-
-    Returns
-    -------
-    dict with ``pre_init``, ``post_init``, ``pre_trained``, ``post_trained``, each (n, L, F) float32
-    """
-    from .filters import feature_maps
-    from .training import set_seed
-
-    ds = dataset if dataset is not None else run_dataset(run)
-    X = ds.test.X[:n_sequences]
-    trained = run.load_model()
-    set_seed(run.config.trial)
-    initial = run.config.build(ds.length, ds.n_classes)
-    return {"pre_init": feature_maps(initial, X, pre_activation=True), "post_init": feature_maps(initial, X),
-            "pre_trained": feature_maps(trained, X, pre_activation=True), "post_trained": feature_maps(trained, X)}
 
 
 def compare_groups(table: pd.DataFrame, pairs: Sequence[tuple[str, str]], value: str = "match_fraction",
@@ -258,9 +302,6 @@ def paper_comparison(table: pd.DataFrame, specs: Sequence[tuple[str, str, str]],
     DataFrame with figure, statistic, model, activation, this book (median), trials, paper, source, note
     (how this build's method differs from the paper's for that statistic, :data:`seqlib.tomtom.STATISTIC_NOTES`)
     """
-    from .paper import side_by_side
-    from .tomtom import STATISTIC_NOTES
-
     table = drop_duplicate_runs(table)
     parts = []
     for figure, statistic, column in specs:
@@ -279,14 +320,34 @@ def paper_comparison(table: pd.DataFrame, specs: Sequence[tuple[str, str, str]],
     return out
 
 
+# ----------------------------------------------------------------------------- activations
+
+def activation_distributions(run: Run, *, n_sequences: int = 100, dataset=None) -> dict:
+    """First-layer pre-activations (BN output) and post-activations on the first test sequences, for the
+    untrained model (same seed, so the same initial weights) and the trained one (paper Supp Fig 10).
+
+    Returns
+    -------
+    dict with ``pre_init``, ``post_init``, ``pre_trained``, ``post_trained``, each (n, L, F) float32
+    """
+    from .training import set_seed
+
+    ds = _dataset(run, dataset)
+    X = ds.test.X[:n_sequences]
+    trained = run.load_model()
+    set_seed(run.config.trial)
+    initial = run.config.build(ds.length, ds.n_classes)
+    return {"pre_init": feature_maps(initial, X, pre_activation=True), "post_init": feature_maps(initial, X),
+            "pre_trained": feature_maps(trained, X, pre_activation=True), "post_trained": feature_maps(trained, X)}
+
+
+# ----------------------------------------------------------------------------- scans
+
 def cnn_scan(run: Run, *, dataset=None) -> np.ndarray:
     """Max over first-layer filters of the post-activation maps on the test set, ``(N, L)`` (cached)."""
-    from .filters import feature_maps
-    from .scans import cnn_scan as _max_over_filters
-
-    ds = dataset if dataset is not None else run_dataset(run)
-    return run.cached("cnn_scan_test", lambda: _max_over_filters(feature_maps(run.load_model(), ds.test.X)),
-                      kind="npy")
+    ds = _dataset(run, dataset)
+    return _cache(run, ds.test)("cnn_scan", lambda: _max_over_filters(feature_maps(run.load_model(), ds.test.X)),
+                                "npy", split="test")
 
 
 def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), segmentations: Sequence[str] = ("clean",),
@@ -309,18 +370,15 @@ def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), segmentat
     DataFrame with scan, model, activation, trial, segmentation, buffer, auroc, aupr, auroc_std, aupr_std,
     n_scored; model "motif scan" / "PWM scan" and trial -1 for the scans of the planted motifs
     """
-    from .motifs import load_jaspar, with_reverse_complements
-    from .scans import SEGMENTATIONS, localisation, motif_scan
-
     unknown = [s for s in segmentations if s not in SEGMENTATIONS]
     if unknown:
         raise UnknownNameError(f"unknown segmentation(s) {unknown}; choose from {', '.join(SEGMENTATIONS)}")
     runs = list(runs)
     if dataset is None and not runs:
         raise ValueError("scan_table needs runs or a dataset")
-    ds = dataset if dataset is not None else run_dataset(runs[0])
-    ids, _ = planted_motifs(ds)
-    pool = with_reverse_complements(load_jaspar(ids, ds.meta.get("release", "JASPAR2016")))
+    ds = _dataset(runs[0] if runs else None, dataset)
+    ids, _ = planted_motifs(ds, runs[0] if runs else None)
+    pool = with_reverse_complements(load_jaspar(ids, _release(ds, runs[0] if runs else None)))
     scans = [("motif scan", "motif scan", "", -1, motif_scan(ds.test.X, pool)),
              ("PWM scan", "PWM scan", "", -1, motif_scan(ds.test.X, pool, log_odds=True))]
     scans += [("CNN scan", r.config.model, r.config.activation, r.config.trial, cnn_scan(r, dataset=ds)) for r in runs]
@@ -361,8 +419,6 @@ def scan_comparison(scans: pd.DataFrame, *, buffer: int = 10) -> pd.DataFrame:
     ``clean AUPR``, ``authors' AUROC``, ``authors' AUPR``, ``paper AUROC``, ``paper AUPR`` (NaN where the
     paper has no value or a segmentation was not computed)
     """
-    from .paper import paper_numbers
-
     sub = scans[scans["buffer"] == buffer]
     if sub.empty:
         raise ValueError(f"no scans at buffer {buffer}; buffers computed: {sorted(set(scans['buffer']))}")
@@ -388,12 +444,9 @@ def scan_comparison(scans: pd.DataFrame, *, buffer: int = 10) -> pd.DataFrame:
 def example_tracks(runs: Sequence[Run], index: int = 0, *, dataset=None) -> dict:
     """Per-position scans of one test sequence: motif scan, PWM scan and the CNN scan of every trial-0 run
     (labelled by activation), for :func:`seqlib.plotting.plot_tracks`."""
-    from .motifs import load_jaspar, with_reverse_complements
-    from .scans import motif_scan
-
-    ds = dataset if dataset is not None else run_dataset(runs[0])
-    ids, _ = planted_motifs(ds)
-    pool = with_reverse_complements(load_jaspar(ids, ds.meta.get("release", "JASPAR2016")))
+    ds = _dataset(runs[0], dataset)
+    ids, _ = planted_motifs(ds, runs[0])
+    pool = with_reverse_complements(load_jaspar(ids, _release(ds, runs[0])))
     x = ds.test.X[index:index + 1]
     tracks = {"motif scan": motif_scan(x, pool)[0], "PWM scan": motif_scan(x, pool, log_odds=True)[0]}
     for r in runs:
@@ -401,6 +454,8 @@ def example_tracks(runs: Sequence[Run], index: int = 0, *, dataset=None) -> dict
             tracks[f"{r.config.model} {r.config.activation}"] = cnn_scan(r, dataset=ds)[index]
     return tracks
 
+
+# ----------------------------------------------------------------------------- budget
 
 def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, model: str = "cnn-deep") -> dict:
     """What this build's training budget gave ``model``, beside the paper, for the chapter's prose.
@@ -422,9 +477,6 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
     AUROC), ``exp_median`` and ``best_other`` (median match fraction of the exponential and of the best
     other activation), ``paper_auroc`` and ``paper_exp_median`` (the paper's values for ``model``).
     """
-    from .paper import paper_numbers
-    from .runs import default_workers
-
     chosen = [r for r in runs if r.config.model == model]
     if not chosen:
         raise ValueError(f"no run of model {model!r} among the {len(runs)} runs")

@@ -18,14 +18,19 @@ Before Tomtom, PPMs are clipped to the informative core: columns with IC > 0.5 b
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
+from ._io import atomic_path
 from ._validate import check_one_hot
 from .errors import ShapeError, UnknownNameError
 from .motifs import Motif, information_content, write_meme
+from .tomtom import consensus, ground_truth_families, match_filters, match_statistics, target_motifs, tomtom
 
 #: The paper's alignment window (Methods §5): positions c-10 ... c+9 around the filter's centre c.
 PAPER_WINDOW = 20
@@ -344,21 +349,104 @@ def activation_ppms_loop(fmaps, X, *, threshold: float = 0.5, window: int = 20) 
     return np.array(out)
 
 
-def consensus(ppm) -> str:
-    """Most probable base per column (``N`` where the column is uniform)."""
-    ppm = np.asarray(ppm)
-    letters = np.array(list("ACGT"))[ppm.argmax(1)]
-    letters[np.isclose(ppm, 0.25).all(1)] = "N"
-    return "".join(letters)
-
-
 __all__: Sequence[str] = ("ConvGeometry", "first_conv_geometry", "default_window", "feature_maps",
                           "activation_ppms", "clip_ppm", "filter_motifs", "write_filters_meme",
-                          "filters_from_model", "consensus", "analyse_model_filters")
+                          "filters_from_model", "consensus", "targets_digest", "filter_pipeline",
+                          "analyse_model_filters")
+
+
+def targets_digest(motifs: Sequence[Motif]) -> str:
+    """16 hex digits of a sha256 over a motif database's IDs and matrices (a cache key for Tomtom results)."""
+    h = hashlib.sha256()
+    for m in motifs:
+        h.update(m.id.encode() + b"\0")
+        h.update(np.ascontiguousarray(m.ppm, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _no_cache(name, compute, kind, **key_args):
+    return compute()
+
+
+def filter_pipeline(model, X, *, threshold: float = 0.5, window: int | None = None, layer=None, targets=None,
+                    release: str | None = None, evalue_threshold: float = 0.1,
+                    ground_truth: tuple[Sequence[str], Sequence[str]] | None = None, cache=None) -> dict:
+    """First-layer filters of a model → PPMs → Tomtom hits → per-filter summary and match statistics.
+
+    The one filter pipeline: ``seqlib filters`` (:func:`analyse_model_filters`) and the run analyses
+    (:func:`seqlib.experiments.filter_analysis`) both call it, the latter with a ``cache``.
+
+    Parameters
+    ----------
+    model : keras.Model or callable
+        A model, or a function returning it (called only when the PPMs are not cached).
+    X : array_like, shape=(N, L, 4)
+        Sequences to align filter activations on (e.g. a test set).
+    threshold, window, layer
+        As :func:`filters_from_model`.
+    targets, release
+        Tomtom database (:func:`seqlib.tomtom.target_motifs`; default the paper's JASPAR CORE 2016).
+    evalue_threshold : float
+        Tomtom's E-value threshold (paper: 0.1).
+    ground_truth : (ids, names), optional
+        JASPAR IDs and names of the motifs the data hold (one family each); without them the match
+        fraction and coverage are NaN (there is nothing to match), the other statistics are computed.
+    cache : callable, optional
+        ``cache(name, compute, kind, **key_args)`` as :meth:`seqlib.runs.Run.cached`; the key arguments
+        passed are every argument that changes the result (the caller adds what identifies the model and X).
+
+    Returns
+    -------
+    dict with ``ppms`` (F, W, 4), ``n_sites`` (F,), ``motifs`` (clipped, for Tomtom), ``tomtom`` (DataFrame,
+    MEME's columns), ``summary`` (DataFrame, one row per filter: sites, clipped width, consensus, best
+    target, its name, p and E), ``families`` (dict or None), ``per_filter`` (DataFrame: best family per
+    filter) and ``stats`` (``match_fraction``, ``match_any``, ``coverage``, ...)
+    """
+    cache = cache or _no_cache
+    db = target_motifs(targets, release=release)
+    db_key = targets_digest(db)
+    geometry_key = dict(threshold=float(threshold), window=window, layer=layer)
+
+    def compute_ppms():
+        m = model() if callable(model) and not hasattr(model, "layers") else model
+        ppms, n_sites = filters_from_model(m, X, threshold=threshold, window=window, layer=layer)
+        return {"ppms": ppms, "n_sites": n_sites}
+
+    arrays = cache("ppms", compute_ppms, "npz", **geometry_key)
+    ppms, n_sites = np.asarray(arrays["ppms"]), np.asarray(arrays["n_sites"])
+    motifs = filter_motifs(ppms)
+    table = cache("tomtom", lambda: tomtom(motifs, db, evalue_threshold=evalue_threshold), "csv",
+                  **geometry_key, targets=db_key, evalue_threshold=float(evalue_threshold))
+    names = {t.id: t.name for t in db}
+    best = table.drop_duplicates("Query_ID").set_index("Query_ID")
+    best_target = [str(best["Target_ID"].get(m.id, "")) for m in motifs]
+    summary = pd.DataFrame({
+        "filter": [m.id for m in motifs], "sites": n_sites, "width_clipped": [m.length for m in motifs],
+        "consensus": [consensus(m.ppm) for m in motifs],
+        "best_target": best_target,
+        "best_name": [names.get(t, "") for t in best_target],
+        "best_p": [best["p-value"].get(m.id, np.nan) for m in motifs],
+        "best_E": [best["E-value"].get(m.id, np.nan) for m in motifs],
+    })
+    families = None
+    if ground_truth is not None:
+        ids, truth_names = ground_truth
+        families = ground_truth_families(list(ids), db, names=list(truth_names))
+
+    def compute_stats():
+        stats = match_statistics(table, len(ppms), families or {})
+        if not families:
+            stats["match_fraction"] = float("nan")
+        return stats
+
+    stats = cache("filter_stats", compute_stats, "json", **geometry_key, targets=db_key,
+                  evalue_threshold=float(evalue_threshold), families=families)
+    return {"ppms": ppms, "n_sites": n_sites, "motifs": motifs, "tomtom": table, "summary": summary,
+            "families": families, "per_filter": match_filters(table, len(ppms), families or {}), "stats": stats}
 
 
 def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0.5, window: int | None = None,
-                          targets=None, release: str | None = None, evalue_threshold: float = 0.1) -> "pd.DataFrame":
+                          targets=None, release: str | None = None, evalue_threshold: float = 0.1) -> pd.DataFrame:
     """Everything ``seqlib filters`` writes for a user's model: PPMs, MEME file, Tomtom table, logo sheet.
 
     Parameters
@@ -379,40 +467,24 @@ def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0
 
     Returns
     -------
-    DataFrame: the per-filter summary
+    DataFrame: the per-filter summary (:func:`filter_pipeline`)
     """
-    from pathlib import Path
-
     import matplotlib.pyplot as plt
-    import pandas as pd
 
-    from ._io import atomic_path
     from .plotting import plot_logo_grid
-    from .tomtom import target_motifs, tomtom
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     X = check_one_hot(X, "X", allow_n=True, strict=False)
-    ppms, n_sites = filters_from_model(model, X, threshold=threshold, window=window, layer=layer)
-    motifs = filter_motifs(ppms)
-    db = target_motifs(targets, release=release)
-    table = tomtom(motifs, db, evalue_threshold=evalue_threshold)
-    names = {t.id: t.name for t in db}
-    best = table.drop_duplicates("Query_ID").set_index("Query_ID")
-    summary = pd.DataFrame({
-        "filter": [m.id for m in motifs], "sites": n_sites, "width_clipped": [m.length for m in motifs],
-        "consensus": [consensus(m.ppm) for m in motifs],
-        "best_target": [best["Target_ID"].get(m.id, "") for m in motifs],
-        "best_name": [names.get(best["Target_ID"].get(m.id, ""), "") for m in motifs],
-        "best_p": [best["p-value"].get(m.id, np.nan) for m in motifs],
-        "best_E": [best["E-value"].get(m.id, np.nan) for m in motifs],
-    })
+    result = filter_pipeline(model, X, threshold=threshold, window=window, layer=layer, targets=targets,
+                             release=release, evalue_threshold=evalue_threshold)
+    ppms, summary = result["ppms"], result["summary"]
+    out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "ppms.npy", suffix=".npy") as tmp:
         with open(tmp, "wb") as fh:
             np.save(fh, ppms)
-    write_meme(out_dir / "filters.meme", motifs)
+    write_meme(out_dir / "filters.meme", result["motifs"])
     with atomic_path(out_dir / "tomtom.tsv", suffix=".tsv") as tmp:
-        table.to_csv(tmp, sep="\t", index=False)
+        result["tomtom"].to_csv(tmp, sep="\t", index=False)
     with atomic_path(out_dir / "summary.tsv", suffix=".tsv") as tmp:
         summary.to_csv(tmp, sep="\t", index=False)
     titles = [f"{r.filter}: {r.best_name} ({r.best_target})" if r.best_target else f"{r.filter}: no match"

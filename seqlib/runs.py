@@ -8,7 +8,7 @@ initializer, trial, budget, data size). ``run(config)`` trains it once and store
     history.json    per-epoch loss / validation metrics / learning rate / seconds
     metrics.json    test metrics (the paper's: per-class AUROC and trapezoid AUPR, their means)
     model.keras     the trained model
-    analyses/       cached analyses of this run (filter PPMs, Tomtom tables, ...)
+    analyses/       cached analyses of this run (:meth:`Run.cached`: named by a hash of every argument)
     DONE            written last: a run without it is not finished
 
 Training happens in a temporary sibling folder that is renamed into place only when complete, so a run
@@ -18,43 +18,48 @@ the same results folder (``$SEQLIB_RESULTS``).
 
 Several processes may ask for the same run at once: a lock file per key (``fcntl.flock`` on
 ``.<key>.lock``, removed again by its holder) lets one train it while the others wait and then load it.
-Runs train in worker processes that exit when the process that started them dies, even by ``kill -9``.
-:func:`session_tally` counts the runs this process trained and loaded.
+Runs train through an executor (:mod:`seqlib.executors`): local worker processes that exit when the
+process that started them dies, even by ``kill -9``, or a Dask cluster (``scheduler=``,
+``$SEQLIB_SCHEDULER``). :func:`session_tally` counts the runs this process trained and loaded.
+
+What a task is (its data, default size and seed, monitor) comes from :mod:`seqlib.tasks`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import itertools
 import json
 import os
 import re
 import shutil
-import signal
 import socket
-import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
-from ._io import atomic_path, write_text_atomic
-from .errors import UnknownNameError
+from ._io import atomic_path
+from .errors import ResultsNotSharedError, UnknownNameError
+from .executors import Executor, Job, default_workers, get_executor
 from .paths import results_dir
+from .tasks import get_task, load_task, register_spec, task_spec
 
 #: Bump when a change in seqlib alters trained results, so old runs are not reused by mistake.
 RESULTS_VERSION = 1
 
-#: The paper's size and seed of each synthetic task; a RunConfig stores None for these values so that
-#: "the paper's data" has one cache key however it is spelled.
-PAPER_DATA = {"task1": (30_000, 33), "task3": (20_000, 22)}
+#: Bump when a change in seqlib alters what an analysis of a run computes (filter PPMs, Tomtom tables,
+#: statistics, scans ...): every cached analysis is named by a hash that includes it (:meth:`Run.cached`).
+ANALYSIS_VERSION = 1
 
-#: The paper's validation monitor per task (Methods §4).
-TASK_MONITOR = {"task1": "val_aupr", "task2": "val_aupr", "task3": "val_auroc", "zbed2": "val_auroc",
-                "irf1": "val_auroc", "basset": "val_auroc"}
+__all__ = ["RunConfig", "Run", "run", "run_grid", "grid", "results_table", "find_run", "runs_dir", "session_tally",
+           "default_workers", "RESULTS_VERSION", "ANALYSIS_VERSION"]
 
 
 def _frozen(params) -> tuple:
@@ -72,7 +77,9 @@ class RunConfig:
     Attributes
     ----------
     task : str
-        A task of :func:`seqlib.tasks.load_task` ("task1", "task3", "zbed2", "irf1", "task2", "basset").
+        A registered task (:func:`seqlib.tasks.task_names`: "task1", "task3", "zbed2", "irf1", "task2",
+        "basset", or a user's data set registered with :func:`seqlib.tasks.register_hdf5` /
+        :func:`seqlib.tasks.register_fasta`, whose name carries a digest of the file's contents).
     model : str
         A model of :func:`seqlib.models.build_model` ("cnn-deep", "cnn-2", ...).
     activation : str
@@ -86,9 +93,17 @@ class RunConfig:
         same random state.
     epochs, patience, lr_patience, batch_size, learning_rate, monitor, restore_best
         The training budget and protocol (see :class:`seqlib.training.TrainConfig`); ``monitor=None``
-        uses the paper's monitor for the task.
+        uses the task's monitor (:attr:`seqlib.tasks.Task.monitor`).
     n_sequences, data_seed : int or None
-        Size and seed of a synthetic task (None: the paper's).
+        Size and seed of a simulated task, or the split seed of a FASTA task (None: the task's default;
+        the default spelled out is stored as None too, so the task's own data have one cache key).
+
+    Raises
+    ------
+    UnknownNameError
+        ``task`` is not registered.
+    ValueError
+        A size or seed for a task that has none.
     """
 
     task: str = "task1"
@@ -112,13 +127,18 @@ class RunConfig:
     def __post_init__(self):
         for name in ("activation_params", "initializer_params", "model_options"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        task = get_task(self.task)
         if self.monitor is None:
-            object.__setattr__(self, "monitor", TASK_MONITOR.get(self.task, "val_auroc"))
-        size, seed = PAPER_DATA.get(self.task, (None, None))
-        if self.n_sequences is not None and self.n_sequences == size:
-            object.__setattr__(self, "n_sequences", None)
-        if self.data_seed is not None and self.data_seed == seed:
-            object.__setattr__(self, "data_seed", None)
+            object.__setattr__(self, "monitor", task.monitor)
+        for name, default in (("n_sequences", task.n_sequences), ("data_seed", task.seed)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if default is None:
+                raise ValueError(f"task {self.task!r} has no {name} to set (got {value}): its data are read as "
+                                 f"they are")
+            if int(value) == default:
+                object.__setattr__(self, name, None)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (parameter tuples become dicts)."""
@@ -147,6 +167,10 @@ class RunConfig:
                                  "(" + ",".join(f"{k}={v}" for k, v in self.activation_params) + ")")
         return f"{self.task}/{self.model}/{act}/trial{self.trial}"
 
+    def dataset(self):
+        """The data set this config trains on (:func:`seqlib.tasks.load_task`; memoised per process)."""
+        return load_task(self.task, self.n_sequences, self.data_seed)
+
     def train_config(self):
         from .training import TrainConfig
         return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
@@ -155,9 +179,10 @@ class RunConfig:
 
     def build(self, input_length: int, n_outputs: int):
         """A fresh, untrained keras.Model for this config."""
-        import keras
-
+        from ._backend import load_keras
         from .models import build_model
+
+        keras = load_keras()
 
         activation = (self.activation, dict(self.activation_params)) if self.activation_params else self.activation
         initializer = keras.initializers.get({"class_name": self.initializer,
@@ -178,20 +203,42 @@ class Run:
 
     def load_model(self):
         """The trained keras.Model (custom activations are registered on import of seqlib.activations)."""
-        import keras
-
         from . import activations, models  # noqa: F401  (registers serialisable objects)
-        return keras.models.load_model(self.path / "model.keras")
+        from ._backend import load_keras
+        return load_keras().models.load_model(self.path / "model.keras")
 
-    def cached(self, name: str, compute: Callable[[], object], kind: str = "json"):
+    def cached(self, name: str, compute: Callable[[], object], kind: str = "json", **key_args):
         """Return analysis ``name`` of this run, computing and storing it under ``analyses/`` once.
 
-        ``kind`` is ``"json"`` (any JSON-serialisable value), ``"npy"`` (one array), ``"npz"`` (a dict
-        of arrays) or ``"csv"`` (a pandas DataFrame). The file is written atomically.
-        """
-        import pandas as pd
+        The file is ``analyses/<name>_<hash>.<kind>``, the hash covering ``key_args`` and
+        :data:`ANALYSIS_VERSION`: pass every argument that changes the result, so a change of any of them
+        (or of the results format) computes it again instead of reusing another setting's result.
 
-        path = self.path / "analyses" / f"{name}.{kind}"
+        Parameters
+        ----------
+        name : str
+            What the analysis is (``"ppms"``, ``"tomtom"`` ...).
+        compute : callable
+            Called without arguments when the analysis is not stored yet.
+        kind : {"json", "npy", "npz", "csv"}
+            Any JSON-serialisable value, one array, a dict of arrays, or a pandas DataFrame.
+        **key_args
+            JSON-serialisable values (numbers, strings, lists, dicts; use a digest for arrays or files).
+
+        Returns
+        -------
+        The stored or computed value. The file is written atomically.
+
+        Raises
+        ------
+        TypeError
+            A key argument that is not JSON-serialisable.
+        ValueError
+            An unknown ``kind``.
+        """
+        if kind not in ("json", "npy", "npz", "csv"):
+            raise ValueError(f"kind must be json, npy, npz or csv; got {kind!r}")
+        path = self.path / "analyses" / f"{name}_{analysis_key(**key_args)}.{kind}"
         if path.exists():
             if kind == "json":
                 return json.loads(path.read_text())
@@ -211,11 +258,27 @@ class Run:
             elif kind == "npz":
                 with open(tmp, "wb") as fh:
                     np.savez(fh, **{k: np.asarray(v) for k, v in value.items()})
-            elif kind == "csv":
-                value.to_csv(tmp, index=False)
             else:
-                raise ValueError(f"kind must be json, npy, npz or csv; got {kind!r}")
+                value.to_csv(tmp, index=False)
         return value
+
+
+def analysis_key(**key_args) -> str:
+    """16 hex digits of a sha256 over ``key_args`` (JSON, sorted keys) and :data:`ANALYSIS_VERSION`.
+
+    Raises
+    ------
+    TypeError
+        A value that is not JSON-serialisable (the message names its argument).
+    """
+    for name, value in key_args.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"cache key argument {name}={value!r} is not JSON-serialisable; pass a digest "
+                            f"of arrays or files instead") from None
+    text = json.dumps({"args": key_args, "analysis_version": ANALYSIS_VERSION}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def runs_dir() -> Path:
@@ -344,7 +407,6 @@ def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None,
     str
         ``"trained"``, or ``"loaded"`` when the run was already finished.
     """
-    from .tasks import load_task
     from .training import evaluate, train_model
 
     final = root / config.key
@@ -358,7 +420,7 @@ def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None,
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
-            ds = dataset if dataset is not None else load_task(config.task, config.n_sequences, config.data_seed)
+            ds = dataset if dataset is not None else config.dataset()
             train_cfg = config.train_config()
             start = time.time()
             model, history = train_model(lambda: config.build(ds.length, ds.n_classes), ds.train, ds.valid,
@@ -370,6 +432,7 @@ def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None,
             (tmp / "config.json").write_text(json.dumps({"config": config.to_dict(), "key": config.key,
                                                          "train_config": train_cfg.to_dict(),
                                                          "results_version": RESULTS_VERSION,
+                                                         "task_spec": task_spec(config.task), "trained_by": owner,
                                                          "class_names": ds.meta.get("class_names")}, indent=1))
             (tmp / "history.json").write_text(json.dumps(history, indent=1))
             (tmp / "metrics.json").write_text(json.dumps(metrics, indent=1))
@@ -388,128 +451,30 @@ def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None,
     return "trained"
 
 
-#: Seconds between a worker's checks that the process that started it is alive.
-PARENT_POLL_SECONDS = 0.5
-
-_progress_queue = None                   # in a worker: where epochs are reported (set by _worker_init)
-
-
-def _exit_with_parent(parent_pid: int, use_pdeathsig: bool) -> None:
-    """Make this process exit when ``parent_pid`` (the process that started it) dies, however it dies.
-
-    On Linux the kernel kills it at once (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, only when the parent started
-    it from its main thread: the signal follows the starting thread). Everywhere a daemon thread also checks
-    every :data:`PARENT_POLL_SECONDS` that the parent is still ours. A run it was training stays unfinished
-    (its temporary folder is removed by the next call for that run).
-    """
-    if use_pdeathsig and sys.platform.startswith("linux"):
-        try:
-            import ctypes
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)          # PR_SET_PDEATHSIG = 1
-        except (OSError, AttributeError):                        # pragma: no cover - no prctl: the thread does it
-            pass
-    if os.getppid() != parent_pid:                               # the parent died before we could watch it
-        os._exit(1)
-
-    def watch():
-        while True:
-            time.sleep(PARENT_POLL_SECONDS)
-            if os.getppid() != parent_pid:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="seqlib-parent-watch", daemon=True).start()
-
-
-def _worker_init(threads: int, parent_pid: int | None = None, use_pdeathsig: bool = False, queue=None) -> None:
-    global _progress_queue
-    if parent_pid is not None:
-        _exit_with_parent(parent_pid, use_pdeathsig)
-    _progress_queue = queue
+def _worker_setup(threads: int) -> None:
+    """Once in each worker process: quiet TensorFlow, pin its CPU threads (see :func:`run_grid`)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .training import pin_threads
     pin_threads(threads)
 
 
-def _worker_task(config_dict: dict, root: str, dataset, force: bool = False) -> tuple[str, str]:
+def _train_job(payload: tuple, report) -> str:
+    """The work an executor runs for one config: train it (or load it) into the results folder.
+
+    ``payload`` is ``(config dict, root, dataset or None, force, task spec or None)``; a user's task is
+    registered again from its spec first (a fresh worker process knows only the paper's tasks).
+    """
+    config_dict, root, dataset, force, spec = payload
+    if spec is not None:
+        register_spec(spec)
     config = RunConfig.from_dict(config_dict)
-    queue = _progress_queue
 
     def on_epoch(epoch, logs):
-        if queue is not None:
-            queue.put((config.key, epoch, logs))
+        metric = config.monitor.removeprefix("val_")
+        report(epoch + 1, f"loss {logs.get('loss', float('nan')):.3f}, "
+                          f"{config.monitor} {logs.get(config.monitor, logs.get('val_' + metric, float('nan'))):.3f}")
 
-    return config.key, _train_and_store(config, Path(root), dataset, on_epoch, force=force)
-
-
-def default_workers() -> int:
-    """Concurrent training runs: ``$SEQLIB_WORKERS``, else the number of CPU cores."""
-    return max(1, int(os.environ.get("SEQLIB_WORKERS", 0)) or os.cpu_count() or 1)
-
-
-def _execute(todo: list, root: Path, workers: int, threads: int, dataset, progress: bool,
-             force: bool = False) -> dict[str, str]:
-    """Train ``todo`` in ``workers`` spawned processes, each pinned to ``threads`` CPU threads.
-
-    The workers exit if this process dies (:func:`_exit_with_parent`); epochs are reported through a pipe
-    handed to each worker at start, so no manager process is needed.
-
-    Returns
-    -------
-    dict
-        Run key → ``"trained"`` or ``"loaded"`` (another process finished it first).
-    """
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.SimpleQueue()
-    bar = runs_bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        runs_bar = tqdm(total=len(todo), desc=f"runs ({workers} worker(s))", unit="run", position=0)
-        bar = tqdm(total=sum(c.epochs for c in todo), desc="epochs (all runs)", unit="epoch", position=1)
-    use_pdeathsig = threading.current_thread() is threading.main_thread()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                               initargs=(threads, os.getpid(), use_pdeathsig, queue))
-    labels = {c.key: c for c in todo}
-    done_epochs = {c.key: 0 for c in todo}
-    outcomes: dict[str, str] = {}
-
-    def drain():
-        while not queue.empty():
-            key, epoch, logs = queue.get()
-            done_epochs[key] = epoch + 1
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(f"{labels[key].label} epoch {epoch + 1}: loss {logs['loss']:.3f}, "
-                                    f"val_auroc {logs['val_auroc']:.3f}")
-
-    try:
-        pending = {pool.submit(_worker_task, c.to_dict(), str(root), dataset, force): c for c in todo}
-        while pending:
-            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            drain()
-            for future in finished:
-                config = pending.pop(future)
-                key, outcome = future.result()        # re-raises the worker's error
-                outcomes[key] = outcome
-                if bar is not None:                   # early stopping: count the epochs not trained
-                    bar.update(config.epochs - done_epochs[config.key])
-                    runs_bar.update(1)
-                    runs_bar.set_postfix_str(f"{outcome} {config.label}")
-        pool.shutdown(wait=True)
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        for b in (bar, runs_bar):
-            if b is not None:
-                b.close()
-        queue.close()
-    return outcomes
+    return _train_and_store(config, Path(root), dataset, on_epoch, force=force)
 
 
 _tally_lock = threading.Lock()
@@ -538,39 +503,51 @@ def _count(outcome: str, n: int = 1) -> None:
 
 
 def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = None, threads: int = 1,
-             progress: bool = True, force: bool = False, dataset=None) -> list:
-    """Train (or load) every config; unfinished ones train in parallel worker processes.
+             progress: bool = True, force: bool = False, dataset=None, executor: Executor | None = None,
+             scheduler: str | None = None) -> list:
+    """Train (or load) every config; unfinished ones train in parallel, through an executor.
 
-    Each worker is a fresh process pinned to ``threads`` CPU threads, so a config gives the same weights
-    whether it trains alone, in a grid or on a 64-core node (see :func:`seqlib.training.pin_threads`);
-    on this 2-core machine two 1-thread workers also train faster than one 2-thread process
-    (``benchmarks/bench_training.py``). Workers are started with ``spawn``: in a script, call this under
-    ``if __name__ == "__main__":`` (notebooks and the ``seqlib run`` command need nothing).
+    By default each run trains in a fresh local worker process pinned to ``threads`` CPU threads, so a
+    config gives the same weights whether it trains alone, in a grid or on a 64-core node (see
+    :func:`seqlib.training.pin_threads`); on a 2-core machine two 1-thread workers also train faster than
+    one 2-thread process (``benchmarks/bench_training.py``). Workers are started with ``spawn``: in a
+    script, call this under ``if __name__ == "__main__":`` (notebooks and ``seqlib run`` need nothing).
+    A run another process is training is not trained twice: this call waits for it and loads it.
+    :func:`session_tally` counts what was trained and what loaded.
 
     Parameters
     ----------
     configs : iterable of RunConfig
     root : path, optional
-        Folder of runs (default ``results/runs``).
+        Folder of runs (default ``results/runs``, ``$SEQLIB_RESULTS/runs``). With a cluster it must be
+        storage every worker and this process reach.
     workers : int, optional
-        Concurrent runs (default :func:`default_workers`).
+        Concurrent local runs (default :func:`seqlib.executors.default_workers`).
     threads : int
         CPU threads per run (1: results independent of the core count).
     progress : bool
-        tqdm bars over runs and over all epochs to train (with the latest run's loss and AUROC).
+        tqdm bars over runs and over all epochs to train (with the latest run's loss and monitor).
     force : bool
         Retrain even finished runs (each is replaced atomically).
-
-    A run another process is training is not trained twice: this call waits for it and loads it.
-    The workers exit if this process dies, even by ``kill -9``; :func:`session_tally` counts what was
-    trained and what loaded.
     dataset : Dataset, optional
-        Data to train every config on instead of ``load_task(...)`` (tests, user data); the cache key
-        does not see it, so it must be what the configs describe.
+        Data to train every config on instead of the task's (tests); the cache key does not see it, so it
+        must be what the configs describe. Register a user's data as a task instead.
+    executor : seqlib.executors.Executor, optional
+        Where to train (kept open); default :func:`seqlib.executors.get_executor` of ``scheduler``.
+    scheduler : str, optional
+        A Dask scheduler (``tcp://host:port`` or a scheduler file; default ``$SEQLIB_SCHEDULER``, else
+        local processes).
 
     Returns
     -------
     list of Run, in the order of ``configs``
+
+    Raises
+    ------
+    SchedulerError
+        A malformed or unreachable scheduler.
+    ResultsNotSharedError
+        A worker finished a run that this process cannot see under ``root``.
     """
     configs = list(configs)
     root = Path(root) if root is not None else runs_dir()
@@ -587,8 +564,17 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
             loaded += 1
     _count("loaded", loaded)
     if todo:
-        outcomes = _execute(todo, root, min(len(todo), workers or default_workers()), threads, dataset, progress,
-                            force)
+        jobs = [Job(c.key, c.label, (c.to_dict(), str(root), dataset, force, task_spec(c.task)), c.epochs)
+                for c in todo]
+        own = executor is None
+        if own:
+            executor = get_executor(scheduler, workers=min(len(todo), workers or default_workers()))
+        try:
+            outcomes = executor.execute(_train_job, jobs, setup=functools.partial(_worker_setup, threads),
+                                        progress=progress)
+        finally:
+            if own:
+                executor.close()
         for outcome in outcomes.values():
             _count(outcome)
     runs = []
@@ -597,20 +583,23 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
         if finished is None:                  # being replaced by another process (force): wait for it
             with _key_lock(root, config.key):
                 finished = _load_finished(config, root / config.key)
-        if finished is None:  # pragma: no cover - a worker returned without finishing
-            raise RuntimeError(f"run {config.label} ({config.key}) did not finish")
+        if finished is None:
+            raise ResultsNotSharedError(
+                f"run {config.label} ({config.key}) was reported finished, but {root / config.key} holds no "
+                f"finished run here: the results folder must be storage every worker and this process share "
+                f"(set root= or $SEQLIB_RESULTS to it)")
         runs.append(finished)
     return runs
 
 
 def run(config: RunConfig, *, root=None, progress: bool = True, force: bool = False, dataset=None,
-        threads: int = 1):
+        threads: int = 1, executor: Executor | None = None, scheduler: str | None = None):
     """Train ``config`` once (in a worker process) and cache it; later calls load the finished run.
 
     See :func:`run_grid` for the parameters.
     """
     return run_grid([config], root=root, workers=1, threads=threads, progress=progress, force=force,
-                    dataset=dataset)[0]
+                    dataset=dataset, executor=executor, scheduler=scheduler)[0]
 
 
 def grid(base: RunConfig | None = None, **axes: Sequence) -> list[RunConfig]:
@@ -618,9 +607,6 @@ def grid(base: RunConfig | None = None, **axes: Sequence) -> list[RunConfig]:
 
     Example: ``grid(RunConfig(epochs=15), model=["cnn-deep"], activation=["relu", "exponential"], trial=range(3))``.
     """
-    import itertools
-    from dataclasses import replace
-
     base = base if base is not None else RunConfig()
     names = list(axes)
     unknown = set(names) - {f.name for f in fields(RunConfig)}
@@ -629,10 +615,8 @@ def grid(base: RunConfig | None = None, **axes: Sequence) -> list[RunConfig]:
     return [replace(base, **dict(zip(names, values))) for values in itertools.product(*(list(axes[n]) for n in names))]
 
 
-def results_table(runs: Iterable[Run]) -> "pd.DataFrame":
+def results_table(runs: Iterable[Run]) -> pd.DataFrame:
     """One row per run: its config fields, test AUROC/AUPR, epochs trained and training time."""
-    import pandas as pd
-
     rows = []
     for r in runs:
         row = {k: v for k, v in r.config.to_dict().items()}

@@ -1,27 +1,213 @@
-"""One entry point per task of the paper: ``load_task("task1")`` gives the data set a run trains on.
+"""The task registry: one :class:`Task` per data set a run can train on, read by the runner, the analyses,
+the command line and the notebooks.
 
-Synthetic tasks are regenerated deterministically from their seed (1-2 s) and memoised per process;
-in vivo tasks load from ``data/``. Task 2 (DeepSEA) and Task 4 (Basset) load only when the user has
-put their files in ``data/`` (they are several GB and are not shipped).
+A task says how to load (or regenerate) its data, its default size and seed, its label names, its
+ground-truth motifs when they are known and the validation metric the paper monitored. The paper's tasks
+are registered on import::
+
+    task1   Task 1, 12 planted TFs (simulated; 30,000 sequences, seed 33)
+    task3   Task 3, interacting core motifs (simulated; 20,000 sequences, seed 22)
+    task2   Task 2, DeepSEA K562 subset (users' files in data/)
+    zbed2, irf1   shipped in vivo ChIP-seq tasks
+    basset  Task 4, Basset er.h5 (users' file in data/)
+
+A user's own data registers the same way (:func:`register_hdf5`, :func:`register_fasta`); its task name
+carries a digest of the file contents, so runs on two different files never share a cache entry. A task
+registered in one process is re-created in another (a worker) from :attr:`Task.spec`.
+
+This module knows nothing of runs: analyses ask it by task name (:func:`get_task`, :func:`load_task`).
+:data:`EXPERIMENTS` holds the paper's training experiments and the monitor each one used.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Sequence
 
-from .datasets import Dataset, load_basset, load_dataset, load_deepsea, load_invivo
-from .errors import UnknownNameError
+from .datasets import (Dataset, load_basset, load_dataset, load_deepsea, load_fasta_dataset, load_invivo)
+from .errors import FormatError, UnknownNameError
+from .motifs import DEFAULT_RELEASE, TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, load_jaspar
 from .paths import data_dir, invivo_h5
 
-TASKS = ("task1", "task3", "task2", "zbed2", "irf1", "basset")
 
+@dataclass(frozen=True)
+class Task:
+    """One data set a run can train on.
+
+    Attributes
+    ----------
+    name : str
+        Registry key, also ``RunConfig.task`` (user data: ``<file stem>@<12 hex digits of its sha256>``).
+    description : str
+    load : callable ``(n_sequences, seed) -> Dataset``
+        Called with the size and seed to use (the defaults below filled in); memoised by :func:`load_task`.
+    n_sequences, seed : int or None
+        Default size and seed (simulated tasks; a FASTA task's seed is its train/valid/test split seed).
+        None: the task has no such setting, and passing one is an error.
+    monitor : str
+        The validation metric of early stopping and the learning-rate schedule (Methods §4).
+    label_names : tuple of str or None
+        One per output (None: read from the data, e.g. Basset's 164 cell types).
+    motifs : tuple of str or None
+        Ground-truth JASPAR matrix IDs when fixed by the task (Task 2); simulated tasks and user files
+        may instead name theirs in the data set's metadata (see :meth:`ground_truth`).
+    release : str
+        JASPAR release of the ground-truth motifs.
+    spec : dict or None
+        User data: JSON-ready description that re-registers the task in another process
+        (:func:`register_spec`); None for the paper's tasks, which every process registers on import.
+    """
+
+    name: str
+    description: str
+    load: Callable[[int | None, int | None], Dataset] = field(repr=False, compare=False)
+    n_sequences: int | None = None
+    seed: int | None = None
+    monitor: str = "val_auroc"
+    label_names: tuple[str, ...] | None = None
+    motifs: tuple[str, ...] | None = None
+    release: str = DEFAULT_RELEASE
+    spec: dict | None = field(default=None, compare=False)
+
+    def ground_truth(self, ds: Dataset | None = None) -> tuple[list[str], list[str]] | None:
+        """JASPAR IDs and names of the ground-truth motifs (one family each), or None when unknown.
+
+        The task's own :attr:`motifs` first; else the data set's metadata: ``class_ids`` /
+        ``class_names`` (Task-1 style data, one motif per class, as ``seqlib simulate task1`` writes) or
+        ``pool_ids`` (Task-3 style data: the core motifs, reverse-complement entries dropped).
+
+        Parameters
+        ----------
+        ds : Dataset, optional
+            The task's data (needed when the motifs live in its metadata).
+        """
+        meta = ds.meta if ds is not None else {}
+        release = meta.get("release", self.release)
+        if self.motifs is not None:
+            ids = list(self.motifs)
+        elif meta.get("class_ids"):
+            ids = list(meta["class_ids"])
+            names = meta.get("class_names")
+            if names and len(names) == len(ids):
+                return ids, list(names)
+        elif meta.get("pool_ids"):
+            ids = [i for i in meta["pool_ids"] if not str(i).endswith("_rc")]
+        else:
+            return None
+        if self.motifs is not None and self.label_names is not None and len(self.label_names) == len(ids):
+            return ids, list(self.label_names)
+        return ids, [m.name for m in load_jaspar(ids, release)]
+
+
+_REGISTRY: dict[str, Task] = {}
+_LOCK = threading.Lock()
+
+
+def register(task: Task, *, replace: bool = False) -> Task:
+    """Add ``task`` to the registry (``replace``: overwrite an entry of the same name).
+
+    Raises
+    ------
+    ValueError
+        A different task of that name is registered and ``replace`` is False.
+    """
+    with _LOCK:
+        old = _REGISTRY.get(task.name)
+        if old is not None and not replace and (old != task or old.spec != task.spec):
+            raise ValueError(f"a different task named {task.name!r} is already registered")
+        _REGISTRY[task.name] = task
+    return task
+
+
+def task_names() -> list[str]:
+    """Names of the registered tasks, the paper's first."""
+    return list(_REGISTRY)
+
+
+def get_task(name: str) -> Task:
+    """The registered task ``name``.
+
+    Raises
+    ------
+    UnknownNameError
+        ``name`` is not registered; the message lists the tasks and how to register a user's data.
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown task {name!r}; choose one of {', '.join(_REGISTRY)}, or register your "
+                               f"own data (seqlib run --data FILE.h5, or --fasta FILE --labels FILE)") from None
+
+
+def resolve_size(task: str, n_sequences: int | None, seed: int | None) -> tuple[int | None, int | None]:
+    """The size and seed a task loads with: the task's defaults where None is given.
+
+    Raises
+    ------
+    ValueError
+        A size or seed for a task that has none (e.g. a shipped in vivo task or a user's HDF5 file).
+    """
+    t = get_task(task)
+    if n_sequences is not None and t.n_sequences is None:
+        raise ValueError(f"task {task!r} has a fixed size: n_sequences={n_sequences} applies to simulated tasks only")
+    if seed is not None and t.seed is None:
+        raise ValueError(f"task {task!r} has no seed to set (data_seed={seed}); its data are read as they are")
+    return (t.n_sequences if n_sequences is None else int(n_sequences),
+            t.seed if seed is None else int(seed))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(task: str, n_sequences: int | None, seed: int | None) -> Dataset:
+    return get_task(task).load(n_sequences, seed)
+
+
+def load_task(task: str, n_sequences: int | None = None, seed: int | None = None) -> Dataset:
+    """The data set of a registered task.
+
+    Parameters
+    ----------
+    task : str
+        A name of :func:`task_names` (``"task1"``, ``"task3"``, ``"task2"``, ``"zbed2"``, ``"irf1"``,
+        ``"basset"`` or a registered user data set).
+    n_sequences : int, optional
+        Simulated tasks only: total sequences before the 70/10/20 split (default: the task's).
+    seed : int, optional
+        Simulated tasks: the generator's seed; FASTA tasks: the split seed (default: the task's).
+
+    Returns
+    -------
+    Dataset
+        ``X`` (N, L, 4) per split. Treat it as read-only: it is shared between calls in one process.
+
+    Raises
+    ------
+    UnknownNameError, ValueError, FileNotFoundError
+    """
+    n_sequences, seed = resolve_size(task, n_sequences, seed)
+    ds = _load(task, n_sequences, seed)
+    ds.meta["task"] = task
+    return ds
+
+
+def ground_truth_motifs(task: str, ds: Dataset | None = None) -> tuple[list[str], list[str]] | None:
+    """:meth:`Task.ground_truth` of task ``task`` (``ds``: its data, default loaded at the task's size)."""
+    t = get_task(task)
+    if t.motifs is None and ds is None:
+        ds = load_task(task)
+    return t.ground_truth(ds)
+
+
+# ----------------------------------------------------------------------------- the paper's tasks
 
 def deepsea_location() -> Path | None:
     """Where Task-2 data were found: ``$SEQLIB_DEEPSEA`` (a file or folder), ``data/invivo_dataset.h5``
     (the authors' subset file) or the ``data/deepsea_train/`` bundle folder; None when absent."""
-    import os
-
     if os.environ.get("SEQLIB_DEEPSEA"):
         path = Path(os.environ["SEQLIB_DEEPSEA"])
         if not path.exists():
@@ -39,46 +225,242 @@ def basset_location() -> Path | None:
     return path if path.exists() else None
 
 
-@functools.lru_cache(maxsize=8)
-def _load(task: str, n_sequences: int | None, seed: int | None) -> Dataset:
-    from .simulate import simulate_task1, simulate_task3
-
-    if task == "task1":
-        return simulate_task1(n_sequences=n_sequences or 30_000, seed=33 if seed is None else seed)
-    if task == "task3":
-        return simulate_task3(n_sequences=n_sequences or 20_000, seed=22 if seed is None else seed)
-    if task in ("zbed2", "irf1"):
-        return load_invivo(invivo_h5(task), reverse_complement=True)
-    if task == "task2":
-        where = deepsea_location()
-        if where is None:
-            raise FileNotFoundError("Task 2 needs the DeepSEA data: put the authors' invivo_dataset.h5 or the "
-                                    "deepsea_train/ folder (train.mat, valid.mat, test.mat) in data/")
-        return load_dataset(where) if where.suffix == ".h5" else load_deepsea(where)
-    if task == "basset":
-        where = basset_location()
-        if where is None:
-            raise FileNotFoundError("Task 4 needs Basset's er.h5 in data/ (github.com/davek44/Basset)")
-        return load_basset(where, reverse_complement=True)
-    raise UnknownNameError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+def _task1(n_sequences, seed):
+    from .simulate import simulate_task1
+    return simulate_task1(n_sequences=n_sequences, seed=seed)
 
 
-def load_task(task: str, n_sequences: int | None = None, seed: int | None = None) -> Dataset:
-    """The data set of a task.
+def _task3(n_sequences, seed):
+    from .simulate import simulate_task3
+    return simulate_task3(n_sequences=n_sequences, seed=seed)
+
+
+def _task2(n_sequences, seed):
+    where = deepsea_location()
+    if where is None:
+        raise FileNotFoundError("Task 2 needs the DeepSEA data: put the authors' invivo_dataset.h5 or the "
+                                "deepsea_train/ folder (train.mat, valid.mat, test.mat) in data/")
+    return load_dataset(where) if where.suffix == ".h5" else load_deepsea(where)
+
+
+def _invivo(name):
+    return lambda n_sequences, seed: load_invivo(invivo_h5(name), reverse_complement=True)
+
+
+def _basset(n_sequences, seed):
+    where = basset_location()
+    if where is None:
+        raise FileNotFoundError("Task 4 needs Basset's er.h5 in data/ (github.com/davek44/Basset)")
+    return load_basset(where, reverse_complement=True)
+
+
+#: The paper's tasks (Methods §1-§3), registered on import.
+PAPER_TASKS: tuple[Task, ...] = (
+    Task("task1", "Task 1: 12 JASPAR motifs planted in random DNA, one class each", _task1, 30_000, 33,
+         monitor="val_aupr", label_names=TASK1_MOTIF_NAMES),
+    Task("task3", "Task 3: interacting core motifs (positives) vs shuffled motif pools", _task3, 20_000, 22,
+         monitor="val_auroc", label_names=("positive",)),
+    Task("task2", "Task 2: DeepSEA K562 ChIP-seq of the 12 Task-1 TFs", _task2, monitor="val_aupr",
+         label_names=TASK1_MOTIF_NAMES, motifs=TASK1_MOTIF_IDS),
+    Task("zbed2", "ZBED2 ChIP-seq peaks vs H3K27ac background (400 nt)", _invivo("ZBED2"), label_names=("ZBED2",)),
+    Task("irf1", "IRF1 ChIP-seq peaks vs H3K27ac background (400 nt)", _invivo("IRF1"), label_names=("IRF1",)),
+    Task("basset", "Task 4: Basset DNase-seq, 164 cell types (600 nt)", _basset),
+)
+for _task in PAPER_TASKS:
+    register(_task)
+
+#: The paper's task names (the registry may hold users' tasks too).
+TASKS = tuple(t.name for t in PAPER_TASKS)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One of the paper's training experiments and the validation monitor the authors' script used.
+
+    Attributes
+    ----------
+    name : str
+    monitor : str
+    tasks : tuple of str
+        Tasks it trains on (empty: any).
+    description : str
+    """
+
+    name: str
+    monitor: str
+    tasks: tuple[str, ...]
+    description: str
+
+
+#: The paper's training experiments (Methods §4). The modified and ablated activations of Extended Data
+#: Fig 1a,b were trained by the same script as Fig 1c, so they share its monitor.
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
+    Experiment("fig1c", "val_aupr", ("task1",), "Task 1, seven activations x three models (also Fig 1b)"),
+    Experiment("extdata1ab", "val_aupr", ("task1",), "Task 1, modified and ablated activations"),
+    Experiment("extdata1e", "val_auroc", ("task1",), "Task 1, log activations (CNN-deep-log)"),
+    Experiment("fig1d", "val_aupr", ("task2",), "Task 2, in vivo"),
+    Experiment("fig2", "val_auroc", ("task3",), "Task 3, CNN-local / CNN-dist"),
+    Experiment("task3_log", "val_auroc", ("task3",), "Task 3, log activations"),
+    Experiment("fig3", "val_auroc", ("basset", "zbed2", "irf1"), "Basset, ZBED2, IRF1"),
+    Experiment("controls", "val_auroc", (), "initialisation, initialisation sweep, gradients, exponential scale"),
+)}
+
+
+def get_experiment(name: str) -> Experiment:
+    """The paper's experiment ``name`` (a key of :data:`EXPERIMENTS`).
+
+    Raises
+    ------
+    UnknownNameError
+    """
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}") from None
+
+
+# ----------------------------------------------------------------------------- users' data
+
+def file_digest(*paths, extra: dict | None = None) -> str:
+    """sha256 (hex) of the contents of ``paths`` (in order) and of ``extra`` (JSON), read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(b"\0file\0")
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    if extra is not None:
+        h.update(json.dumps(extra, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _with_options(digest: str, **options) -> str:
+    """A digest of file contents combined with the loading options that change the data."""
+    return hashlib.sha256((digest + json.dumps(options, sort_keys=True)).encode()).hexdigest()
+
+
+def _user_name(path: Path, digest: str, name: str | None) -> str:
+    return f"{name or path.stem}@{digest[:12]}"
+
+
+def _meta_label_names(ds: Dataset) -> tuple[str, ...] | None:
+    names = ds.meta.get("class_names") or ds.meta.get("label_names") or ds.meta.get("target_labels")
+    return tuple(str(n) for n in names) if names and len(names) == ds.n_classes else None
+
+
+def register_hdf5(path, *, name: str | None = None, motifs: Sequence[str] | None = None,
+                  release: str = DEFAULT_RELEASE, reverse_complement: bool = False,
+                  monitor: str = "val_auroc", digest: str | None = None) -> Task:
+    """Register a user's HDF5 data set with the paper's keys (``X_train``, ``Y_train`` ... ``X_test``,
+    ``Y_test``; ``model_<split>`` ground truth optional) as a task.
+
+    The file is read once to check it (keys, shapes, one-hot sequences), so a bad file fails here.
 
     Parameters
     ----------
-    task : {"task1", "task3", "task2", "zbed2", "irf1", "basset"}
-    n_sequences : int, optional
-        Synthetic tasks only: total sequences before the 70/10/20 split (default: the paper's).
-    seed : int, optional
-        Synthetic tasks only (default: the paper's, 33 for Task 1 and 22 for Task 3).
+    path : str or Path
+    name : str, optional
+        Readable part of the task name (default: the file's stem); the task is ``<name>@<digest>``.
+    motifs : sequence of str, optional
+        JASPAR IDs or names of the ground-truth motifs (default: the file's ``class_ids`` / ``pool_ids``
+        metadata, as ``seqlib simulate`` writes; none: filters are scored against JASPAR without families).
+    reverse_complement : bool
+        Append reverse-complement copies to every split (as the paper for its in vivo tasks).
+    digest : str, optional
+        The file's sha256 when already known (it is checked).
 
     Returns
     -------
-    Dataset
-        Treat it as read-only: it is shared between calls in one process.
+    Task
+
+    Raises
+    ------
+    FileNotFoundError, FormatError, MissingKeyError, ShapeError, SequenceError, UnknownMotifError
     """
-    ds = _load(task, n_sequences, seed)
-    ds.meta["task"] = task
-    return ds
+    path = Path(path).resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"data set not found: {path}")
+    actual = file_digest(path)
+    if digest is not None and digest != actual:
+        raise FormatError(f"{path} changed since its task was registered (sha256 {actual[:12]}, expected "
+                          f"{digest[:12]}): register it again to train on the new contents")
+    ds = load_dataset(path, reverse_complement=reverse_complement)
+    ids = None
+    if motifs:
+        ids = tuple(m.id for m in load_jaspar(list(motifs), release))
+    spec = {"kind": "hdf5", "path": str(path), "sha256": actual, "name": name, "motifs": list(ids or []) or None,
+            "release": release, "reverse_complement": reverse_complement, "monitor": monitor}
+    task_name = _user_name(path, _with_options(actual, reverse_complement=reverse_complement), name)
+
+    def load(n_sequences, seed):
+        return load_dataset(path, reverse_complement=reverse_complement)
+
+    return register(Task(task_name, f"user data {path.name}", load, monitor=monitor,
+                         label_names=_meta_label_names(ds), motifs=ids, release=release, spec=spec), replace=True)
+
+
+def register_fasta(fasta, labels, *, name: str | None = None, motifs: Sequence[str] | None = None,
+                   release: str = DEFAULT_RELEASE, allow_n: bool = False, monitor: str = "val_auroc",
+                   digest: str | None = None) -> Task:
+    """Register a FASTA file and its labels as a task, split 70/10/20 by a seeded permutation.
+
+    The task's seed (``RunConfig.data_seed``, default 0) is the split seed.
+
+    Parameters
+    ----------
+    fasta : str or Path
+        Equal-length DNA sequences (A, C, G, T; N too with ``allow_n``).
+    labels : str or Path
+        ``.npy`` (N,) or (N, T) in FASTA order, or a ``.tsv`` / ``.csv`` / ``.txt`` table (see
+        :func:`seqlib.datasets.read_labels`).
+    name, motifs, release, monitor
+        As :func:`register_hdf5`.
+
+    Returns
+    -------
+    Task
+
+    Raises
+    ------
+    FileNotFoundError, FormatError, SequenceError, ShapeError
+    """
+    fasta, labels = Path(fasta).resolve(), Path(labels).resolve()
+    for p in (fasta, labels):
+        if not p.exists():
+            raise FileNotFoundError(f"file not found: {p}")
+    actual = file_digest(fasta, labels, extra={"allow_n": allow_n})
+    if digest is not None and digest != actual:
+        raise FormatError(f"{fasta} or {labels} changed since the task was registered: register it again")
+    ds = load_fasta_dataset(fasta, labels, seed=0, allow_n=allow_n)          # check the files now
+    ids = tuple(m.id for m in load_jaspar(list(motifs), release)) if motifs else None
+    spec = {"kind": "fasta", "fasta": str(fasta), "labels": str(labels), "sha256": actual, "name": name,
+            "motifs": list(ids or []) or None, "release": release, "allow_n": allow_n, "monitor": monitor}
+
+    def load(n_sequences, seed):
+        return load_fasta_dataset(fasta, labels, seed=seed, allow_n=allow_n)
+
+    return register(Task(_user_name(fasta, actual, name), f"user data {fasta.name} + {labels.name}", load, seed=0,
+                         monitor=monitor, label_names=_meta_label_names(ds), motifs=ids, release=release,
+                         spec=spec), replace=True)
+
+
+def register_spec(spec: dict) -> Task:
+    """Re-create a user task from its :attr:`Task.spec` (in a worker process); the files' digest is checked."""
+    spec = dict(spec)
+    kind = spec.pop("kind", None)
+    digest = spec.pop("sha256", None)
+    if kind == "hdf5":
+        return register_hdf5(spec.pop("path"), digest=digest, **spec)
+    if kind == "fasta":
+        return register_fasta(spec.pop("fasta"), spec.pop("labels"), digest=digest, **spec)
+    raise UnknownNameError(f"unknown user task kind {kind!r}; expected 'hdf5' or 'fasta'")
+
+
+def task_spec(name: str) -> dict | None:
+    """The :attr:`Task.spec` of task ``name`` (None for the paper's tasks), for handing to another process."""
+    return get_task(name).spec
+
+
+__all__ = ["Task", "Experiment", "EXPERIMENTS", "PAPER_TASKS", "TASKS", "register", "register_hdf5",
+           "register_fasta", "register_spec", "task_spec", "get_task", "get_experiment", "task_names", "load_task",
+           "ground_truth_motifs", "resolve_size", "deepsea_location", "basset_location", "file_digest"]

@@ -136,8 +136,12 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def _consensus(ppm) -> str:
-    return "".join(np.array(list("ACGT"))[np.asarray(ppm).argmax(1)])
+def consensus(ppm) -> str:
+    """Most probable base per column of a PPM ``(L, 4)`` (``N`` where the column is uniform)."""
+    ppm = np.asarray(ppm)
+    letters = np.array(list("ACGT"))[ppm.argmax(1)]
+    letters[np.isclose(ppm, 0.25).all(1)] = "N"
+    return "".join(letters)
 
 
 def tomtom(queries: Sequence[Motif], targets=None, *, release: str | None = None, evalue_threshold: float = 0.1,
@@ -187,8 +191,8 @@ def tomtom(queries: Sequence[Motif], targets=None, *, release: str | None = None
         "Optimal_offset": np.asarray(offsets)[qi, ti].astype(int),
         "p-value": p[qi, ti], "E-value": evalues[qi, ti], "q-value": qvalues[qi, ti],
         "Overlap": np.asarray(overlaps)[qi, ti].astype(int),
-        "Query_consensus": [_consensus(queries[i].ppm) for i in qi],
-        "Target_consensus": [_consensus(targets[j].ppm) for j in ti],
+        "Query_consensus": [consensus(queries[i].ppm) for i in qi],
+        "Target_consensus": [consensus(targets[j].ppm) for j in ti],
         "Orientation": np.where(np.asarray(strands)[qi, ti] == 1, "-", "+"),
     }, columns=COLUMNS)
     table["_order"] = qi

@@ -27,12 +27,51 @@ def test_filter_analysis_is_cached_and_consistent(trained):
     assert set(first["families"]) == set(data.meta["class_names"])
     assert 0 <= first["stats"]["match_fraction"] <= first["stats"]["match_any"] <= 1
     cached = sorted(p.name for p in (r.path / "analyses").iterdir())
-    assert any(n.startswith("ppms_t0.5") for n in cached) and any(n.startswith("tomtom_") for n in cached)
+    assert any(n.startswith("ppms_") for n in cached) and any(n.startswith("tomtom_") for n in cached)
     again = experiments.filter_analysis(r, dataset=data)
     np.testing.assert_array_equal(first["ppms"], again["ppms"])
     assert first["stats"] == again["stats"]
     table = experiments.filter_table([r], dataset=data)
     assert {"match_fraction", "match_any", "coverage", "test_auroc"} <= set(table.columns)
+
+
+@pytest.mark.filterwarnings("ignore:tomtom was given")
+def test_every_argument_of_the_filter_analysis_keys_its_cache(trained, monkeypatch):
+    import seqlib.runs as runs
+    from seqlib.motifs import load_jaspar
+    r, data = trained
+    folder = r.path / "analyses"
+    experiments.filter_analysis(r, dataset=data)
+    seen = {p.name for p in folder.iterdir()}
+
+    def computed(**kwargs):
+        """The analyses a call computed (new files), by name."""
+        out = experiments.filter_analysis(r, **{"dataset": data, **kwargs})
+        new = {p.name for p in folder.iterdir()} - seen
+        seen.update(new)
+        return sorted(n.rsplit("_", 1)[0] for n in new), out
+
+    assert computed()[0] == []                                            # same arguments: all loaded
+    assert computed(evalue_threshold=0.01)[0] == ["filter_stats", "tomtom"]
+    one, two = load_jaspar(["MAX", "SRF"]), load_jaspar(["YY1", "SP1", "GATA1"])
+    assert computed(targets=one)[0] == ["filter_stats", "tomtom"]
+    names, out = computed(targets=two)                                    # another custom set is not "custom" again
+    assert names == ["filter_stats", "tomtom"] and set(out["tomtom"]["Target_ID"]) <= {m.id for m in two}
+    assert computed(release="JASPAR2020")[0] == ["filter_stats", "tomtom"]
+    assert computed(threshold=0.7)[0] == ["filter_stats", "ppms", "tomtom"]
+    assert computed(window=24)[0] == ["filter_stats", "ppms", "tomtom"]
+    other = simulate_task1(n_sequences=600, seed=12)                      # a dataset= override is other data
+    assert computed(dataset=other)[0] == ["filter_stats", "ppms", "tomtom"]
+    monkeypatch.setattr(runs, "ANALYSIS_VERSION", runs.ANALYSIS_VERSION + 1)
+    assert computed()[0] == ["filter_stats", "ppms", "tomtom"]
+
+
+def test_filter_analysis_without_ground_truth_scores_hits_only(trained):
+    r, data = trained
+    unknown = replace(data, meta={"task": "zbed2"})                         # no ground-truth motifs
+    out = experiments.filter_analysis(r, dataset=unknown)
+    assert out["families"] is None and np.isnan(out["stats"]["match_fraction"])
+    assert 0 <= out["stats"]["match_any"] <= 1 and len(out["summary"]) == 32
 
 
 def test_activation_distributions(trained):
@@ -72,7 +111,7 @@ def test_planted_motifs_per_task():
 # ----------------------------------------------------------------------------- experiments' definitions
 def test_each_experiment_trains_with_the_authors_monitor():
     from seqlib.errors import UnknownNameError
-    from seqlib.runs import TASK_MONITOR
+    from seqlib.tasks import get_task
     base = RunConfig(task="task1", epochs=3, n_sequences=600)
     assert base.monitor == "val_aupr"                       # Task 1's main runs (task1_step1: val_aupr)
     log = experiments.log_experiment_configs(base, 2)
@@ -85,12 +124,15 @@ def test_each_experiment_trains_with_the_authors_monitor():
     inherited = replace(log[0], monitor="val_aupr")
     assert inherited.key != log[0].key
     fig1c = experiments.experiment_config("fig1c", base, activation="exponential")
-    assert fig1c.monitor == TASK_MONITOR["task1"] == "val_aupr"
+    assert fig1c.monitor == get_task("task1").monitor == "val_aupr"
     assert experiments.experiment_config("fig2", RunConfig(task="task3")).monitor == "val_auroc"
     with pytest.raises(UnknownNameError, match="experiment"):
         experiments.experiment_config("fig9", base)
     with pytest.raises(ValueError, match="monitor"):
         experiments.experiment_config("extdata1e", base, monitor="val_aupr")
+    with pytest.raises(ValueError, match="trains on task3, not 'task1'"):
+        experiments.experiment_config("fig2", base)
+    assert experiments.EXPERIMENT_MONITORS["extdata1e"] == "val_auroc"
 
 
 def _results(keys, activations, values):

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 import seqlib.runs as runs
-from seqlib.errors import UnknownNameError
+from seqlib.errors import ResultsNotSharedError, UnknownNameError
+from seqlib.executors import Executor
 from seqlib.runs import RunConfig, grid, results_table, run, run_grid
 from seqlib.simulate import simulate_task1
 
@@ -49,7 +50,28 @@ def test_monitor_defaults_to_the_papers_per_task():
     assert RunConfig(task="task3", monitor="val_loss").monitor == "val_loss"
 
 
-def test_run_trains_once_then_loads(tmp_path, data, monkeypatch):
+def test_unknown_task_and_sizes_of_fixed_tasks_are_refused():
+    with pytest.raises(UnknownNameError, match="unknown task 'task9'.*--data"):
+        RunConfig(task="task9")
+    with pytest.raises(ValueError, match="'zbed2' has no n_sequences"):
+        RunConfig(task="zbed2", n_sequences=500)
+
+
+def test_a_run_finished_where_this_process_cannot_see_it_is_an_error(tmp_path):
+    class Elsewhere(Executor):                      # a worker that wrote to storage we do not share
+        def execute(self, fn, jobs, *, setup=None, progress=True):
+            return {j.key: "trained" for j in jobs}
+
+    with pytest.raises(ResultsNotSharedError, match="storage every worker"):
+        run(_config(trial=14), root=tmp_path, progress=False, executor=Elsewhere())
+
+
+class _FailingExecutor(Executor):
+    def execute(self, fn, jobs, *, setup=None, progress=True):
+        pytest.fail(f"handed {len(jobs)} finished run(s) to an executor")
+
+
+def test_run_trains_once_then_loads(tmp_path, data):
     cfg = _config()
     before = runs.session_tally()
     first = run(cfg, root=tmp_path, progress=False, dataset=data)
@@ -58,8 +80,7 @@ def test_run_trains_once_then_loads(tmp_path, data, monkeypatch):
     saved = json.loads((first.path / "config.json").read_text())
     assert saved["key"] == cfg.key and saved["config"]["activation"] == "exponential"
     assert len(first.history["loss"]) == 1 and 0 <= first.metrics["auroc"] <= 1
-    monkeypatch.setattr(runs, "_execute", lambda *a, **k: pytest.fail("retrained a finished run"))
-    again = run(cfg, root=tmp_path, progress=False, dataset=data)
+    again = run(cfg, root=tmp_path, progress=False, dataset=data, executor=_FailingExecutor())
     assert again.metrics == first.metrics
     assert runs.session_tally() == {"trained": before["trained"] + 1, "loaded": before["loaded"] + 1}
     model = again.load_model()
@@ -120,12 +141,28 @@ def test_stale_temp_folder_of_dead_process_is_removed(tmp_path, data):
     assert not stale.exists()
 
 
-def test_cached_analysis_is_computed_once(tmp_path, data):
-    r = run(_config(trial=3), root=tmp_path, progress=False, dataset=data)
+def test_cached_analysis_is_keyed_by_every_argument_and_the_format_version(tmp_path, monkeypatch):
+    cfg = _config(trial=3)
+    _fake_finished(tmp_path, cfg)
+    r = runs.find_run(cfg, root=tmp_path)
     calls = []
-    value = r.cached("answer", lambda: calls.append(1) or {"x": 1})
-    assert value == {"x": 1} and r.cached("answer", lambda: calls.append(1) or {"x": 2}) == {"x": 1}
-    assert calls == [1]
+
+    def compute():
+        calls.append(1)
+        return {"n": len(calls)}
+
+    assert r.cached("a", compute, threshold=0.5, db="x") == {"n": 1}
+    assert r.cached("a", compute, db="x", threshold=0.5) == {"n": 1}          # stored once, argument order free
+    assert r.cached("a", compute, threshold=0.6, db="x") == {"n": 2}          # each argument is in the key
+    assert r.cached("a", compute, threshold=0.5, db="y") == {"n": 3}
+    assert r.cached("b", compute, threshold=0.5, db="x") == {"n": 4}          # and the analysis' name
+    monkeypatch.setattr(runs, "ANALYSIS_VERSION", runs.ANALYSIS_VERSION + 1)
+    assert r.cached("a", compute, threshold=0.5, db="x") == {"n": 5}          # a new results format recomputes
+    assert len(list((r.path / "analyses").iterdir())) == 5
+    with pytest.raises(TypeError, match="db=<object"):
+        r.cached("a", compute, db=object())
+    with pytest.raises(ValueError, match="kind"):
+        r.cached("a", compute, kind="pickle")
 
 
 def test_grid_and_results_table(tmp_path, data):
@@ -146,19 +183,19 @@ def _fake_finished(root, config, auroc=0.5):
     (path / "DONE").write_text("now")
 
 
-def test_session_tally_counts_each_distinct_run_once(tmp_path, monkeypatch):
+def test_session_tally_counts_each_distinct_run_once(tmp_path):
     cached, new, raced = _config(trial=11), _config(trial=12), _config(trial=13)
     _fake_finished(tmp_path, cached)
 
-    def fake_execute(todo, root, *args, **kwargs):
-        assert [c.key for c in todo] == [new.key, raced.key]       # the finished one is not handed to workers
-        _fake_finished(root, new)
-        _fake_finished(root, raced)                                # as if another process finished it first
-        return {new.key: "trained", raced.key: "loaded"}
+    class FakeExecutor(Executor):
+        def execute(self, fn, jobs, *, setup=None, progress=True):
+            assert [j.key for j in jobs] == [new.key, raced.key]    # the finished one is not handed to workers
+            _fake_finished(tmp_path, new)
+            _fake_finished(tmp_path, raced)                         # as if another process finished it first
+            return {new.key: "trained", raced.key: "loaded"}
 
-    monkeypatch.setattr(runs, "_execute", fake_execute)
     before = runs.session_tally()
-    out = run_grid([cached, new, new, raced], root=tmp_path, progress=False)
+    out = run_grid([cached, new, new, raced], root=tmp_path, progress=False, executor=FakeExecutor())
     assert [r.config for r in out] == [cached, new, new, raced]
     after = runs.session_tally()
     assert (after["trained"] - before["trained"], after["loaded"] - before["loaded"]) == (1, 2)

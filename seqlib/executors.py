@@ -1,0 +1,439 @@
+"""Executors: where work runs. Hand one a function and a list of jobs, get each job's outcome back.
+
+Two implementations:
+
+* :class:`LocalExecutor` (default): spawned worker processes on this machine, as many as its cores
+  (``$SEQLIB_WORKERS`` overrides). The workers exit when the process that started them dies, even by
+  ``kill -9``; progress (jobs done, steps of all jobs) is shown with tqdm.
+* :class:`DaskExecutor`: a ``dask.distributed`` cluster, chosen by a scheduler address
+  (``tcp://host:8786``), a scheduler file (``scheduler.json``, as dask-jobqueue and dask-mpi write),
+  ``$SEQLIB_SCHEDULER`` or :func:`get_executor`. A worker that dies mid-job is replaced and the job runs
+  again on another worker (the scheduler's ``allowed-failures``, default 3). Install it with
+  ``pip install 'seqlib[cluster]'``; dask-jobqueue and Kubernetes (dask-kubernetes) users start their
+  cluster as usual and pass its scheduler address.
+
+This module knows nothing of runs: the function is handed in (``fn(payload, report) -> outcome``, a
+module-level function so it pickles by reference) together with an optional per-process ``setup``.
+``report(step, note)`` shows a job's progress. Jobs write their results themselves, so whatever the
+executor, the results folder must be storage every worker and the submitting process can reach.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import queue as queue_module
+import re
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from tqdm import tqdm
+
+from .errors import SchedulerError, SeqlibError
+
+#: Seconds between a local worker's checks that the process that started it is alive.
+PARENT_POLL_SECONDS = 0.5
+
+#: ``fn(payload, report) -> outcome``; ``report(step, note)`` tells the executor how far a job got.
+Work = Callable[[object, Callable[[int, str], None]], object]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work.
+
+    Attributes
+    ----------
+    key : str
+        Unique among the jobs of one call; outcomes are returned under it.
+    label : str
+        Shown in progress bars.
+    payload : object
+        The argument of the work function (picklable).
+    steps : int
+        Expected number of ``report`` steps (e.g. epochs), for the progress bar; a job that stops early
+        counts its remaining steps when it finishes.
+    """
+
+    key: str
+    label: str
+    payload: object
+    steps: int = 0
+
+
+def default_workers() -> int:
+    """Concurrent local jobs: ``$SEQLIB_WORKERS``, else the CPU cores this process may use."""
+    env = os.environ.get("SEQLIB_WORKERS", "").strip()
+    if env:
+        try:
+            value = int(env)
+        except ValueError:
+            raise SeqlibError(f"$SEQLIB_WORKERS must be a positive integer; got {env!r}") from None
+        if value < 1:
+            raise SeqlibError(f"$SEQLIB_WORKERS must be a positive integer; got {env!r}")
+        return value
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                   # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class _Progress:
+    """Two tqdm bars: jobs finished, and steps of all jobs (with the latest job's note)."""
+
+    def __init__(self, jobs: Sequence[Job], description: str, enabled: bool):
+        self.jobs = {j.key: j for j in jobs}
+        self.done = {j.key: 0 for j in jobs}
+        self.bar = self.steps = None
+        if enabled:
+            self.bar = tqdm(total=len(jobs), desc=description, unit="run", position=0)
+            self.steps = tqdm(total=sum(j.steps for j in jobs), desc="epochs (all runs)", unit="epoch", position=1)
+
+    def step(self, key: str, step: int, note: str) -> None:
+        if key not in self.done:
+            return
+        new = max(0, step - self.done[key])
+        self.done[key] = max(self.done[key], step)
+        if self.steps is not None:
+            self.steps.update(new)
+            self.steps.set_postfix_str(f"{self.jobs[key].label} epoch {step}: {note}")
+
+    def finished(self, key: str, outcome) -> None:
+        job = self.jobs[key]
+        if self.steps is not None:
+            self.steps.update(max(0, job.steps - self.done[key]))      # stopped early: count the rest
+            self.done[key] = job.steps
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix_str(f"{outcome} {job.label}")
+
+    def close(self) -> None:
+        for b in (self.steps, self.bar):
+            if b is not None:
+                b.close()
+
+
+class Executor(abc.ABC):
+    """Runs jobs somewhere; use as a context manager (or call :meth:`close`)."""
+
+    #: A short description ("2 local worker(s)", "Dask tcp://...").
+    name: str = "executor"
+
+    @abc.abstractmethod
+    def execute(self, fn: Work, jobs: Sequence[Job], *, setup: Callable[[], None] | None = None,
+                progress: bool = True) -> dict[str, object]:
+        """Run ``fn(job.payload, report)`` for every job; ``setup()`` first, once in each worker process.
+
+        Returns
+        -------
+        dict job key → what ``fn`` returned
+
+        Raises
+        ------
+        Exception
+            The first error a job raised (the other jobs are cancelled).
+        """
+
+    def close(self) -> None:
+        """Release what the executor holds (worker processes, a cluster connection)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ----------------------------------------------------------------------------- local worker processes
+
+def _exit_with_parent(parent_pid: int, use_pdeathsig: bool) -> None:
+    """Make this process exit when ``parent_pid`` (the process that started it) dies, however it dies.
+
+    On Linux the kernel kills it at once (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, only when the parent started
+    it from its main thread: the signal follows the starting thread). Everywhere a daemon thread also checks
+    every :data:`PARENT_POLL_SECONDS` that the parent is still ours. The job it was running stays unfinished.
+    """
+    if use_pdeathsig and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)          # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):                        # pragma: no cover - no prctl: the thread does it
+            pass
+    if os.getppid() != parent_pid:                               # the parent died before we could watch it
+        os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="seqlib-parent-watch", daemon=True).start()
+
+
+_progress_queue = None                   # in a local worker: where steps are reported (set by _local_init)
+
+
+def _local_init(parent_pid: int, use_pdeathsig: bool, queue, setup) -> None:
+    global _progress_queue
+    _exit_with_parent(parent_pid, use_pdeathsig)
+    _progress_queue = queue
+    if setup is not None:
+        setup()
+
+
+def _local_call(fn: Work, key: str, payload) -> object:
+    queue = _progress_queue
+
+    def report(step: int, note: str = "") -> None:
+        if queue is not None:
+            queue.put((key, int(step), str(note)))
+
+    return fn(payload, report)
+
+
+class LocalExecutor(Executor):
+    """Jobs in ``workers`` spawned processes on this machine.
+
+    Each call starts fresh processes (``spawn``; in a script, call under ``if __name__ == "__main__":``)
+    that exit when this process dies, even by ``kill -9``; steps come back through a pipe handed to each
+    worker at start, so no manager process is needed. An error or interrupt terminates the workers.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Processes at once (default :func:`default_workers`; never more than there are jobs).
+    """
+
+    def __init__(self, workers: int | None = None):
+        self.workers = int(workers) if workers else default_workers()
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1; got {workers}")
+        self.name = f"{self.workers} local worker(s)"
+
+    def execute(self, fn: Work, jobs: Sequence[Job], *, setup=None, progress: bool = True) -> dict[str, object]:
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        jobs = list(jobs)
+        if not jobs:
+            return {}
+        workers = min(self.workers, len(jobs))
+        ctx = multiprocessing.get_context("spawn")
+        queue = ctx.SimpleQueue()
+        bars = _Progress(jobs, f"runs ({workers} worker(s))", progress)
+        use_pdeathsig = threading.current_thread() is threading.main_thread()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_local_init,
+                                   initargs=(os.getpid(), use_pdeathsig, queue, setup))
+        outcomes: dict[str, object] = {}
+
+        def drain():
+            while not queue.empty():
+                bars.step(*queue.get())
+
+        try:
+            pending = {pool.submit(_local_call, fn, job.key, job.payload): job for job in jobs}
+            while pending:
+                finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                drain()
+                for future in finished:
+                    job = pending.pop(future)
+                    outcomes[job.key] = future.result()          # re-raises the worker's error
+                    bars.finished(job.key, outcomes[job.key])
+            pool.shutdown(wait=True)
+        except BaseException:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            bars.close()
+            queue.close()
+        return outcomes
+
+
+# ----------------------------------------------------------------------------- Dask
+
+_ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss|inproc)://[^\s/]+(:\d+)?/?$")
+_TOPIC = "seqlib-progress"
+_setups_done: set = set()
+_setup_lock = threading.Lock()
+
+
+def _dask_call(fn: Work, key: str, payload, setup) -> object:
+    """Run one job on a Dask worker: ``setup`` once per worker process, steps sent as worker events."""
+    if setup is not None:
+        with _setup_lock:
+            tag = repr(setup)
+            if tag not in _setups_done:
+                setup()
+                _setups_done.add(tag)
+    try:
+        from distributed import get_worker
+        worker = get_worker()
+    except (ImportError, ValueError):        # pragma: no cover - called outside a worker
+        worker = None
+
+    def report(step: int, note: str = "") -> None:
+        if worker is not None:
+            try:
+                worker.log_event(_TOPIC, {"key": key, "step": int(step), "note": str(note)})
+            except Exception:                # pragma: no cover - progress is best effort
+                pass
+
+    return fn(payload, report)
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise SeqlibError("a Dask scheduler was given but dask.distributed is not installed: "
+                          "pip install 'seqlib[cluster]' (or 'dask[distributed]')") from None
+    return distributed
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` if it is a Dask scheduler address (``tcp://host:port``, ``tls://...``) or an existing
+    scheduler file (``.json``).
+
+    Raises
+    ------
+    SchedulerError
+        Anything else, naming the value and what is expected.
+    """
+    text = str(address).strip()
+    if _ADDRESS.match(text):
+        return text
+    if text.endswith(".json"):
+        if not Path(text).exists():
+            raise SchedulerError(f"Dask scheduler file {text} does not exist")
+        return text
+    raise SchedulerError(f"{address!r} is not a Dask scheduler address: expected tcp://HOST:PORT (or tls://, "
+                         f"ucx://, ws://) or the path of a scheduler .json file")
+
+
+class DaskExecutor(Executor):
+    """Jobs on a ``dask.distributed`` cluster.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        ``tcp://host:port`` or a scheduler file; ignored when ``client`` is given.
+    client : distributed.Client, optional
+        An existing client (not closed by :meth:`close`).
+    timeout : float
+        Seconds to wait for the scheduler.
+    cluster : object, optional
+        A cluster (e.g. ``LocalCluster``) this executor owns and closes.
+
+    Raises
+    ------
+    SchedulerError
+        A malformed address, or a scheduler that does not answer within ``timeout``.
+    SeqlibError
+        dask.distributed is not installed.
+    """
+
+    def __init__(self, scheduler: str | None = None, *, client=None, timeout: float = 10.0, cluster=None):
+        distributed = _import_distributed()
+        self._owns_client = client is None
+        self._cluster = cluster
+        if client is None:
+            if scheduler is None:
+                raise SchedulerError("DaskExecutor needs a scheduler address, a scheduler file or a client")
+            target = check_scheduler_address(scheduler)
+            kwargs = {"scheduler_file": target} if target.endswith(".json") else {"address": target}
+            try:
+                client = distributed.Client(timeout=f"{timeout}s", set_as_default=False, **kwargs)
+            except (OSError, TimeoutError) as err:
+                raise SchedulerError(f"no Dask scheduler answered at {scheduler} within {timeout:g} s ({err})") from err
+        self.client = client
+        self.name = f"Dask {client.scheduler.address}"
+
+    @classmethod
+    def local(cls, n_workers: int = 2, threads_per_worker: int = 1, **cluster_kwargs) -> "DaskExecutor":
+        """An executor on a new ``LocalCluster`` of ``n_workers`` processes (closed with the executor)."""
+        distributed = _import_distributed()
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                                           processes=True, dashboard_address=None, **cluster_kwargs)
+        return cls(client=distributed.Client(cluster, set_as_default=False), cluster=cluster)
+
+    def execute(self, fn: Work, jobs: Sequence[Job], *, setup=None, progress: bool = True) -> dict[str, object]:
+        jobs = list(jobs)
+        if not jobs:
+            return {}
+        events: queue_module.Queue = queue_module.Queue()
+        bars = _Progress(jobs, f"runs ({self.name})", progress)
+        subscribed = False
+        if progress:
+            try:
+                self.client.subscribe_topic(_TOPIC, lambda event: events.put(event[1]))
+                subscribed = True
+            except Exception:                # pragma: no cover - progress of steps is best effort
+                pass
+        tag = uuid.uuid4().hex[:8]
+        futures = {self.client.submit(_dask_call, fn, job.key, job.payload, setup, key=f"seqlib-{job.key}-{tag}",
+                                      pure=False): job for job in jobs}
+        outcomes: dict[str, object] = {}
+        try:
+            pending = dict(futures)
+            while pending:
+                while not events.empty():
+                    e = events.get()
+                    bars.step(e["key"], e["step"], e["note"])
+                for future in [f for f in pending if f.done()]:
+                    job = pending.pop(future)
+                    outcomes[job.key] = future.result()          # re-raises the job's error
+                    bars.finished(job.key, outcomes[job.key])
+                if pending:
+                    time.sleep(0.2)
+        except BaseException:
+            self.client.cancel(list(futures))
+            raise
+        finally:
+            bars.close()
+            if subscribed:
+                try:
+                    self.client.unsubscribe_topic(_TOPIC)
+                except Exception:            # pragma: no cover
+                    pass
+        return outcomes
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def get_executor(scheduler: str | None = None, *, workers: int | None = None) -> Executor:
+    """The executor to use: Dask when ``scheduler`` (or ``$SEQLIB_SCHEDULER``) names one, else local processes.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        ``tcp://host:port``, a scheduler ``.json`` file, or ``"local"`` for local processes.
+    workers : int, optional
+        Local worker processes (default :func:`default_workers`).
+
+    Raises
+    ------
+    SchedulerError
+        A malformed or unreachable scheduler.
+    """
+    scheduler = scheduler if scheduler is not None else os.environ.get("SEQLIB_SCHEDULER") or None
+    if scheduler is None or str(scheduler).strip().lower() == "local":
+        return LocalExecutor(workers)
+    return DaskExecutor(scheduler)
+
+
+__all__ = ["Job", "Executor", "LocalExecutor", "DaskExecutor", "get_executor", "default_workers",
+           "check_scheduler_address"]

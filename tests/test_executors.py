@@ -1,0 +1,107 @@
+"""Executors: local worker processes and a Dask cluster, handed the function to run; a killed Dask worker."""
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from seqlib import runs
+from seqlib.errors import SchedulerError
+from seqlib.executors import (DaskExecutor, Job, LocalExecutor, check_scheduler_address, default_workers,
+                              get_executor)
+from seqlib.runs import RunConfig, run_grid
+
+
+def _square(payload, report):
+    """Work for the executors: report two steps, return payload squared (or fail on a negative)."""
+    if payload < 0:
+        raise ValueError(f"negative payload {payload}")
+    report(1, "half")
+    report(2, "done")
+    return payload * payload
+
+
+def _jobs(values):
+    return [Job(f"k{v}", f"job {v}", v, steps=2) for v in values]
+
+
+def test_local_executor_runs_the_function_it_is_handed():
+    with LocalExecutor(workers=2) as ex:
+        assert ex.execute(_square, _jobs([2, 3, 4]), progress=True) == {"k2": 4, "k3": 9, "k4": 16}
+        with pytest.raises(ValueError, match="negative payload -1"):
+            ex.execute(_square, _jobs([2, -1]), progress=False)
+        assert ex.execute(_square, [], progress=False) == {}
+
+
+def test_default_workers_and_the_scheduler_choice(monkeypatch):
+    monkeypatch.setenv("SEQLIB_WORKERS", "3")
+    assert default_workers() == 3 and get_executor().workers == 3
+    monkeypatch.setenv("SEQLIB_WORKERS", "many")
+    with pytest.raises(Exception, match="SEQLIB_WORKERS must be a positive integer"):
+        default_workers()
+    monkeypatch.delenv("SEQLIB_WORKERS")
+    assert isinstance(get_executor("local", workers=1), LocalExecutor)
+    monkeypatch.setenv("SEQLIB_SCHEDULER", "my-cluster:8786")
+    with pytest.raises(SchedulerError, match="'my-cluster:8786' is not a Dask scheduler address"):
+        get_executor()
+
+
+def test_scheduler_addresses_are_checked_and_an_absent_scheduler_is_named(tmp_path):
+    assert check_scheduler_address("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    with pytest.raises(SchedulerError, match="not a Dask scheduler address"):
+        check_scheduler_address("http://host:8786/status")
+    with pytest.raises(SchedulerError, match="scheduler file .*absent.json does not exist"):
+        check_scheduler_address(str(tmp_path / "absent.json"))
+    start = time.time()
+    with pytest.raises(SchedulerError, match="no Dask scheduler answered at tcp://127.0.0.1:9"):
+        DaskExecutor("tcp://127.0.0.1:9", timeout=2)
+    assert time.time() - start < 30
+
+
+def _descendants(pid):
+    import psutil
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_a_dask_worker_killed_mid_run_is_retried_and_the_run_finishes_once(tmp_path):
+    """kill -9 of the Dask worker training a run: the scheduler runs it again on the restarted worker."""
+    pytest.importorskip("distributed")
+    cfg = RunConfig(task="task1", model="cnn-local", activation="relu", epochs=8, patience=None, n_sequences=600,
+                    data_seed=7)
+    ex = DaskExecutor.local(n_workers=1)
+    try:
+        (victim,) = ex.client.run(os.getpid).values()
+        before = runs.session_tally()
+        out, errors = {}, []
+
+        def submit():
+            try:
+                out["run"] = run_grid([cfg], root=tmp_path, progress=False, executor=ex)[0]
+            except BaseException as err:       # reported below
+                errors.append(err)
+
+        thread = threading.Thread(target=submit)
+        thread.start()
+        deadline = time.time() + 120
+        while not list(tmp_path.glob(f".{cfg.key}.*.tmp")) and time.time() < deadline:
+            time.sleep(0.1)
+        assert list(tmp_path.glob(f".{cfg.key}.*.tmp")), "training never started"
+        time.sleep(0.5)
+        os.kill(victim, signal.SIGKILL)
+        thread.join(150)
+        assert not thread.is_alive() and not errors, errors
+        finished = out["run"]
+        record = json.loads((finished.path / "config.json").read_text())
+        assert not record["trained_by"].endswith(f"-{victim}")              # a second worker trained it ...
+        assert len(finished.history["loss"]) == 8                           # ... from the start, to the end
+        assert sorted(p.name for p in tmp_path.iterdir()) == [cfg.key]      # once: no second run, temp or lock
+        after = runs.session_tally()
+        assert (after["trained"] - before["trained"], after["loaded"] - before["loaded"]) == (1, 0)
+    finally:
+        ex.close()

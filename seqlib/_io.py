@@ -34,9 +34,3 @@ def atomic_path(path, suffix: str = ""):
         tmp.unlink(missing_ok=True)
         raise
 
-
-def write_text_atomic(path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically and return the path."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
-    return Path(path)

@@ -48,11 +48,6 @@ def paper_numbers_csv() -> Path:
     return package_data_dir() / "paper_numbers.csv"
 
 
-def generated_dir() -> Path:
-    """Generated, git-ignored data (``data/generated/``)."""
-    return data_dir() / "generated"
-
-
 def results_dir() -> Path:
     """Finished runs (``results/``, or ``$SEQLIB_RESULTS``)."""
     if os.environ.get("SEQLIB_RESULTS"):

@@ -34,14 +34,6 @@ def motif_count_distribution(ds: Dataset, label: float | None = None) -> pd.Seri
     return counts.rename("sequences")
 
 
-def label_count_distribution(ds: Dataset) -> pd.Series:
-    """Number of sequences (all splits) with k positive labels, indexed by k."""
-    n = _all(ds, "y").sum(1).astype(int)
-    counts = pd.Series(n).value_counts().sort_index()
-    counts.index.name = "labels per sequence"
-    return counts.rename("sequences")
-
-
 def class_prevalence(ds: Dataset) -> pd.Series:
     """Fraction of sequences (all splits) positive for each class, indexed by class name."""
     names = ds.meta.get("class_names") or [str(i) for i in range(ds.n_classes)]

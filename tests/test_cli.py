@@ -87,3 +87,58 @@ def test_run_trains_a_grid_and_reuses_it(tmp_path, monkeypatch, capsys):
     assert "relu" in first and "exponential" in first and len(list((tmp_path / "runs").iterdir())) == 2
     assert main(args) == 0                                   # finished runs are loaded, not retrained
     assert capsys.readouterr().out == first
+
+
+def test_run_on_a_users_hdf5_compares_activations_and_scores_filters(tmp_path, monkeypatch, capsys):
+    from seqlib.datasets import save_dataset
+    from seqlib.simulate import simulate_task1
+    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path / "results"))
+    data = save_dataset(tmp_path / "mine.h5", simulate_task1(["MAX", "SRF"], n_sequences=400, seed=5, length=100))
+    args = ["run", "--data", str(data), "--model", "cnn-local", "--activation", "relu", "exponential", "--epochs",
+            "1", "--filters", "--quiet"]
+    assert main(args) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "task mine@" in out and "ground-truth motifs: MAX, SRF" in out and "match_fraction" in out
+    assert len([p for p in (tmp_path / "results" / "runs").iterdir() if not p.name.startswith(".")]) == 2
+
+
+def test_run_on_a_users_fasta_and_labels(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path / "results"))
+    rng = np.random.default_rng(2)
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 100))}\n" for i in range(120)))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("bound\n" + "\n".join(str(i % 2) for i in range(120)) + "\n")
+    args = ["run", "--fasta", str(fasta), "--labels", str(labels), "--model", "cnn-local", "--activation", "relu",
+            "--epochs", "1", "--quiet"]
+    assert main(args) == 0, capsys.readouterr().err
+    assert "relu" in capsys.readouterr().out
+
+
+def test_run_bad_input_names_the_problem_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    import h5py
+    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path / "results"))
+    rng = np.random.default_rng(3)
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 40))}\n" for i in range(30)) + ">x\n" + "AC" * 19 + "XY\n")
+    labels = tmp_path / "y.npy"
+    np.save(labels, np.zeros(31))
+    no_y = tmp_path / "no_y.h5"
+    with h5py.File(no_y, "w") as f:
+        for split in ("train", "valid", "test"):
+            f[f"X_{split}"] = np.eye(4, dtype=np.uint8)[rng.integers(0, 4, (5, 40))].transpose(0, 2, 1)
+    cases = [(["--fasta", str(fasta), "--labels", str(labels)], "'x' has non-ACGT character 'X' at position 38"),
+             (["--data", str(no_y)], "missing key 'Y_train'"),
+             (["--task", "task7"], "unknown task 'task7'"),
+             (["--fasta", str(fasta)], "--fasta needs --labels"),
+             (["--scheduler", "localhost:8786"], "'localhost:8786' is not a Dask scheduler address"),
+             (["--scheduler", "tcp://127.0.0.1:9"], "no Dask scheduler answered at tcp://127.0.0.1:9")]
+    for extra, message in cases:
+        assert main(["run", "--model", "cnn-local", "--epochs", "1", "--n-sequences", "300", "--quiet"] + extra
+                    if extra[0] in ("--task", "--scheduler") else ["run", "--epochs", "1", "--quiet"] + extra) == 2
+        assert message in capsys.readouterr().err, extra
+    good = tmp_path / "good.fa"
+    good.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 40))}\n" for i in range(30)))
+    assert main(["run", "--fasta", str(good), "--labels", str(labels), "--quiet"]) == 2
+    assert "31 labels for the 30 sequences" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("*"))

@@ -456,3 +456,40 @@ def test_deepsea_hdf5_reader_reads_in_blocks(tmp_path):
     with h5py.File(tmp_path / "x.h5", "r") as f:
         np.testing.assert_array_equal(_read_columns(f["x"], index, chunk=4), data[:, :, index])
         np.testing.assert_array_equal(_read_columns(f["x"], np.array([], int), chunk=4), data[:, :, :0])
+
+
+# ----------------------------------------------------------------------------- users' FASTA + labels
+def test_read_labels_reads_arrays_and_tables_with_or_without_names(tmp_path):
+    from seqlib.datasets import read_labels
+    np.save(tmp_path / "y.npy", np.array([1, 0, 1]))
+    y, names = read_labels(tmp_path / "y.npy")
+    assert y.shape == (3, 1) and y.dtype == np.float32 and names is None
+    (tmp_path / "plain.csv").write_text("a,b\n1,0\n0,1\n1,1\n")
+    y, names = read_labels(tmp_path / "plain.csv")
+    assert names == ["a", "b"] and y.tolist() == [[1, 0], [0, 1], [1, 1]]
+    (tmp_path / "named.tsv").write_text("# comment\nz\t1\nx\t0\ny\t1\n")
+    y, names = read_labels(tmp_path / "named.tsv", ["x", "y", "z"])
+    assert names is None and y[:, 0].tolist() == [0, 1, 1]                 # reordered to the FASTA's order
+    (tmp_path / "ragged.tsv").write_text("x\t1\ny\n")
+    with pytest.raises(FormatError, match="ragged.tsv:2: 1 fields"):
+        read_labels(tmp_path / "ragged.tsv", ["x", "y"])
+    (tmp_path / "twice.tsv").write_text("x\t1\nx\t0\n")
+    with pytest.raises(FormatError, match=r"\['x'\] appear more than once"):
+        read_labels(tmp_path / "twice.tsv", ["x"])
+
+
+def test_load_fasta_dataset_splits_70_10_20_with_a_seed(tmp_path):
+    from seqlib.datasets import load_fasta_dataset
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 12)) for _ in range(20)]
+    fasta = tmp_path / "s.fa"
+    fasta.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs)))
+    np.save(tmp_path / "y.npy", np.arange(20) % 2)
+    ds = load_fasta_dataset(fasta, tmp_path / "y.npy", seed=5)
+    assert [len(s) for _, s in ds.splits()] == [14, 2, 4] and ds.test.X.shape == (4, 12, 4)
+    first = int(ds.meta["names_test"][0][1:])
+    assert "".join("ACGT"[i] for i in ds.test.X[0].argmax(1)) == seqs[first] and ds.test.y[0, 0] == first % 2
+    with pytest.raises(ShapeError, match="too few"):
+        np.save(tmp_path / "y3.npy", np.zeros(3))
+        (tmp_path / "three.fa").write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs[:3])))
+        load_fasta_dataset(tmp_path / "three.fa", tmp_path / "y3.npy")

@@ -363,6 +363,16 @@ xs = np.load(tmp + "/x.npy")
 np.save(tmp + "/jax_pred.npy", keras.ops.convert_to_numpy(m(xs, training=False)))
 out["loaded"] = [m.get_layer("conv1_activation").activation.get_config(),
                  m.get_layer("conv1").kernel_regularizer.get_config()]
+# the fast path's layers fall back to Keras' own code on JAX: build, run (training and inference),
+# and load a fast model saved by TensorFlow
+fast = build_model("cnn-deep", activation="exponential", fast=True)
+xf = np.eye(4, dtype="float32")[rng.integers(0, 4, size=(8, 200))]
+yt = keras.ops.convert_to_numpy(fast(xf, training=True))
+yi = keras.ops.convert_to_numpy(fast(xf, training=False))
+mf = keras.models.load_model(tmp + "/tf_fast_model.keras")
+np.save(tmp + "/jax_fast_pred.npy", keras.ops.convert_to_numpy(mf(xs, training=False)))
+out["fast"] = [list(yt.shape), bool(np.isfinite(yt).all() and np.isfinite(yi).all()),
+               type(mf.get_layer("conv2_bn")).__name__, type(mf.get_layer("conv2_dropout")).__name__]
 json.dump(out, open(tmp + "/jax.json", "w"))
 """
 
@@ -374,6 +384,8 @@ def jax_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("jax")
     saved = M.build_model("cnn-dist-log", activation=("exp_scale", {"scale": 0.5}))
     saved.save(tmp / "tf_model.keras")
+    fast = M.build_model("cnn-deep", activation="exponential", fast=True)
+    fast.save(tmp / "tf_fast_model.keras")
     x = _one_hot(3, 200, seed=5)
     np.save(tmp / "x.npy", x)
     np.save(tmp / "z.npy", np.linspace(-10, 10, 201).astype(np.float32))
@@ -383,7 +395,7 @@ def jax_run(tmp_path_factory):
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     expected = _np(saved(x, training=False))
-    yield {"proc": proc, "tmp": tmp, "expected": expected}
+    yield {"proc": proc, "tmp": tmp, "expected": expected, "expected_fast": _np(fast(x, training=False))}
     if proc.poll() is None:  # a failure elsewhere left it running: stop our own child
         proc.kill()
         proc.communicate()
@@ -420,4 +432,7 @@ def test_jax_backend_builds_and_runs_every_model(jax_run):
                                    rtol=1e-5, atol=1e-6 * scale, err_msg=name)
     assert out["loaded"] == [{"name": "exp_scale", "scale": 0.5}, {"coefficient": 0.1}]
     np.testing.assert_allclose(np.load(tmp / "jax_pred.npy"), jax_run["expected"],
+                               rtol=1e-4, atol=1e-6)
+    assert out["fast"] == [[8, 12], True, "FusedBatchNormalization", "FastDropout"]
+    np.testing.assert_allclose(np.load(tmp / "jax_fast_pred.npy"), jax_run["expected_fast"],
                                rtol=1e-4, atol=1e-6)

@@ -15,8 +15,8 @@ def data():
     return simulate_task1(n_sequences=800, seed=5)
 
 
-def _build(activation="exponential"):
-    return lambda: build_model("cnn-local", activation, input_length=200, n_outputs=12)
+def _build(activation="exponential", **kwargs):
+    return lambda: build_model("cnn-local", activation, input_length=200, n_outputs=12, **kwargs)
 
 
 def _weights_equal(a, b):
@@ -78,3 +78,25 @@ def test_nan_stops_training_with_activation_and_epoch(data):
 def test_bad_config_is_rejected():
     with pytest.raises(ValueError, match="monitor"):
         TrainConfig(monitor="val_accuracy")
+
+
+def test_fast_path_is_deterministic_and_learns(data):
+    cfg = TrainConfig(epochs=2, patience=None, seed=3)
+    m1, h1 = train_model(_build(fast=True), data.train, data.valid, cfg, progress=False)
+    m2, h2 = train_model(_build(fast=True), data.train, data.valid, cfg, progress=False)
+    assert _weights_equal(m1, m2) and h1["loss"] == h2["loss"]
+    ref, _ = train_model(_build(), data.train, data.valid, cfg, progress=False)
+    assert not _weights_equal(m1, ref)                       # other dropout masks
+    assert h1["loss"][1] < h1["loss"][0]
+
+
+def test_enable_onednn_applies_only_before_tensorflow_is_imported(monkeypatch):
+    import sys
+
+    assert "tensorflow" in sys.modules                       # imported by the fixtures above
+    monkeypatch.delenv(training.ONEDNN_VARIABLE, raising=False)
+    assert training.enable_onednn(True) is False
+    assert training.ONEDNN_VARIABLE not in __import__("os").environ
+    assert training.onednn_enabled() is None
+    monkeypatch.setenv(training.ONEDNN_VARIABLE, "1")
+    assert training.enable_onednn(True) is True and training.onednn_enabled() is True

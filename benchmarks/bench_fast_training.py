@@ -1,0 +1,148 @@
+"""Benchmark: today's runner against the fast training path, CNN-deep on Task 1, side by side.
+
+Throughput is training sequences per second of all workers together, validation included: every run
+trains ``--epochs`` epochs on ``--n-train`` Task-1 sequences (batch 100, the paper's protocol) and
+validates on the 3,000 validation sequences after each epoch; a run's epoch time is the median of its
+epochs after the first (which pays for tracing), and the rate of a configuration is the sum over its
+concurrent runs of ``n_train / epoch time``. The configurations run one after the other in the order
+below, and the whole list ``--rounds`` times, so that a change of machine load hits all of them; the
+median over rounds is printed.
+
+* ``today's runner``: ``seqlib.runs.run_grid`` as it is (two spawned 1-thread workers, Keras
+  BatchNormalization / Dropout, TensorFlow's default kernels), two trials at once.
+* ``new path``: the same worker layout (two fresh 1-thread processes, two trials), with
+  ``build_model(..., fast=True)`` (``seqlib.layers.FusedBatchNormalization`` and ``FastDropout``) and
+  oneDNN switched on in the workers (``seqlib.training.pin_threads(1, onednn=True)``).
+* each candidate alone (oneDNN only, fused batch norm only, hashed dropout only) and the fast layers
+  without oneDNN, in the same layout;
+* the new path as one process with two threads (one run), for the worker/thread layout.
+
+It ends with the fidelity guard's table, read from the file ``benchmarks/fidelity_guard.py`` wrote
+(its date and command are printed with it).
+
+    .venv/bin/python benchmarks/bench_fast_training.py [--epochs 3] [--n-train 21000] [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+
+from fidelity_guard import cpu_model, default_output, format_table  # noqa: E402
+
+ACTIVATION = "exponential"
+
+#: name -> (fast parts for build_model, oneDNN setting (None: TensorFlow's default), workers, threads)
+CONFIGS = {
+    "new path (fused BN + fast dropout + oneDNN)": (True, True, 2, 1),
+    "oneDNN only": (False, True, 2, 1),
+    "fused batch norm only": (("batchnorm",), None, 2, 1),
+    "fast dropout only": (("dropout",), None, 2, 1),
+    "fused BN + fast dropout, no oneDNN": (True, None, 2, 1),
+    "new path, 1 process x 2 threads": (True, True, 1, 2),
+}
+TODAY = "today's runner (run_grid, 2 x 1 thread)"
+
+
+def timing_job(fast, onednn, threads: int, seed: int, epochs: int, n_train: int) -> list[float]:
+    """In a fresh process: pin threads (and oneDNN), train one run, return its epoch seconds."""
+    from seqlib.training import pin_threads
+
+    pin_threads(threads, onednn=onednn)
+    from seqlib.models import build_model
+    from seqlib.tasks import load_task
+    from seqlib.training import TrainConfig, train_model
+
+    ds = load_task("task1").subsample(n_train=n_train)
+    config = TrainConfig(epochs=epochs, patience=None, lr_patience=None, seed=seed)
+    _, history = train_model(lambda: build_model("cnn-deep", ACTIVATION, input_length=ds.length,
+                                                 n_outputs=ds.n_classes, fast=fast),
+                             ds.train, ds.valid, config, progress=False)
+    return history["seconds"]
+
+
+def run_config(fast, onednn, workers: int, threads: int, epochs: int, n_train: int) -> list[list[float]]:
+    """``workers`` concurrent runs (trials 0, 1, ...) in fresh spawned processes; their epoch seconds."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=1) as pool:
+        futures = [pool.submit(timing_job, fast, onednn, threads, seed, epochs, n_train) for seed in range(workers)]
+        return [f.result() for f in futures]
+
+
+def run_today(epochs: int, n_train: int) -> list[list[float]]:
+    """Today's runner: ``run_grid`` with its default workers on two trials."""
+    from seqlib.runs import RunConfig, run_grid
+    from seqlib.tasks import load_task
+
+    data = load_task("task1").subsample(n_train=n_train)
+    base = dict(task="task1", model="cnn-deep", activation=ACTIVATION, epochs=epochs, patience=None,
+                lr_patience=None)
+    with tempfile.TemporaryDirectory() as root:
+        done = run_grid([RunConfig(trial=t, **base) for t in range(2)], root=root, workers=2, progress=False,
+                        dataset=data)
+    return [r.history["seconds"] for r in done]
+
+
+def rate(epoch_seconds: list[list[float]], n_train: int) -> tuple[float, float]:
+    """(sequences per second summed over concurrent runs, mean steady epoch seconds)."""
+    steady = [float(np.median(s[1:])) if len(s) > 1 else s[0] for s in epoch_seconds]
+    return sum(n_train / s for s in steady), float(np.mean(steady))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per run (the first is excluded)")
+    parser.add_argument("--n-train", type=int, default=21_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", nargs="*", default=None, help="substrings of the candidate names to run")
+    parser.add_argument("--guard", type=Path, default=None, help="the fidelity guard's result file")
+    args = parser.parse_args()
+
+    configs = {k: v for k, v in CONFIGS.items() if args.only is None or any(o in k for o in args.only)}
+    print(f"CNN-deep ({ACTIVATION}) on Task 1: {args.n_train:,} training + 3,000 validation sequences per epoch, "
+          f"batch 100, {args.epochs} epochs per run, {args.rounds} round(s)\nmachine: {cpu_model()}; "
+          f"TF_ENABLE_ONEDNN_OPTS in this shell: {os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset (CPU default)')}\n",
+          flush=True)
+    results: dict[str, list[tuple[float, float]]] = {TODAY: [], **{k: [] for k in configs}}
+    for r in range(args.rounds):
+        start = time.time()
+        results[TODAY].append(rate(run_today(args.epochs, args.n_train), args.n_train))
+        for name, (fast, onednn, workers, threads) in configs.items():
+            results[name].append(rate(run_config(fast, onednn, workers, threads, args.epochs, args.n_train),
+                                      args.n_train))
+        print(f"round {r + 1}: {time.time() - start:.0f} s", flush=True)
+    base = float(np.median([x for x, _ in results[TODAY]]))
+    print(f"\n{'configuration':46s} {'epoch s/run':>11s} {'seq/s (all workers)':>20s} {'vs today':>9s}")
+    for name, values in results.items():
+        seq = float(np.median([x for x, _ in values]))
+        epoch = float(np.median([e for _, e in values]))
+        print(f"{name:46s} {epoch:11.2f} {seq:20.0f} {seq / base:8.2f}x"
+              + ("" if len(values) == 1 else f"   (rounds: {', '.join(f'{x:.0f}' for x, _ in values)})"))
+    new = next(iter(configs), None)
+    if new is not None:
+        ratio = float(np.median([x for x, _ in results[new]])) / base
+        print(f"\nnew path / today's runner: {ratio:.2f}x (target >= 2.5x: {'met' if ratio >= 2.5 else 'NOT met'})")
+
+    guard = args.guard or default_output()
+    print()
+    if guard.exists():
+        print(format_table(json.loads(guard.read_text())))
+    else:
+        print(f"no fidelity guard results at {guard}; run: .venv/bin/python benchmarks/fidelity_guard.py")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,6 +15,13 @@ Two deliberate differences, both documented in the book:
 The loop is Keras' ``fit`` fed by an in-memory ``tf.data`` pipeline with several steps per compiled call
 (``steps_per_execution``) and large evaluation batches; ``benchmarks/bench_training.py`` measures what
 this buys against a plain ``model.fit`` on numpy arrays.
+
+A faster path keeps this protocol and the architecture and changes only how a step is computed: models
+built with ``build_model(..., fast=True)`` (fused batch norm and cheaper dropout masks,
+:mod:`seqlib.layers`) trained in processes that switch TensorFlow's oneDNN kernels on
+(``pin_threads(threads, onednn=True)`` in a fresh process). ``benchmarks/bench_fast_training.py``
+measures it against today's runner and ``benchmarks/fidelity_guard.py`` checks that the paper's
+measurements (test AUROC, filter match fractions) do not move. The reference path stays the default.
 """
 
 from __future__ import annotations

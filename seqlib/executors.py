@@ -408,10 +408,19 @@ class DaskExecutor(Executor):
         return outcomes
 
     def close(self) -> None:
+        import logging
+
         if self._owns_client:
             self.client.close()
         if self._cluster is not None:
-            self._cluster.close()
+            # TensorFlow's threads keep a worker from exiting at once; the nanny then kills it (and warns)
+            nanny = logging.getLogger("distributed.nanny")
+            level = nanny.level
+            nanny.setLevel(logging.ERROR)
+            try:
+                self._cluster.close()
+            finally:
+                nanny.setLevel(level)
 
 
 def get_executor(scheduler: str | None = None, *, workers: int | None = None) -> Executor:

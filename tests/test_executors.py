@@ -36,6 +36,14 @@ def test_local_executor_runs_the_function_it_is_handed():
         assert ex.execute(_square, [], progress=False) == {}
 
 
+def test_dask_executor_runs_the_same_function_and_reports_errors():
+    pytest.importorskip("distributed")
+    with DaskExecutor.local(n_workers=1) as ex:
+        assert ex.execute(_square, _jobs([2, 3]), progress=True) == {"k2": 4, "k3": 9}
+        with pytest.raises(ValueError, match="negative payload -2"):
+            ex.execute(_square, _jobs([-2]), progress=False)
+
+
 def test_default_workers_and_the_scheduler_choice(monkeypatch):
     monkeypatch.setenv("SEQLIB_WORKERS", "3")
     assert default_workers() == 3 and get_executor().workers == 3

@@ -19,8 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 from .errors import SeqlibError
 from .profiles import PROFILES
 from .tasks import get_task, task_names
@@ -51,6 +49,8 @@ def _cmd_simulate(args) -> int:
 
 
 def _parameters(items) -> dict:
+    import yaml                              # comes with papermill (the book extra)
+
     params = {}
     for item in items or []:
         if "=" not in item:

@@ -124,9 +124,8 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_filters(args) -> int:
-    import os
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+    from ._backend import load_keras
+    keras = load_keras()
 
     from . import activations, models  # noqa: F401  (registers seqlib's serialisable objects)
     from .datasets import read_sequences
@@ -142,6 +141,17 @@ def _cmd_filters(args) -> int:
     matched = int((summary["best_target"] != "").sum())
     print(f"{len(summary)} filters, {matched} with a Tomtom hit (E <= 0.1); wrote ppms.npy, filters.meme, "
           f"tomtom.tsv, summary.tsv and filters.png to {args.out}")
+    return 0
+
+
+def _cmd_attribute(args) -> int:
+    import json
+
+    from .attribution import attribute_files
+
+    result = attribute_files(args.model, args.data, method=args.method, output=args.output, correct=args.correct,
+                             out_dir=args.out, logit=args.logit, n_sequences=args.n)
+    print(json.dumps(result, indent=1, default=str))
     return 0
 
 
@@ -232,6 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--param", action="append", help="extra papermill parameter NAME=VALUE (YAML value)")
     sw.add_argument("--no-book", action="store_true", help="only execute the notebooks")
     sw.set_defaults(func=_cmd_sweep)
+
+    at = sub.add_parser("attribute", help="attribution maps of any single-input Keras model (saliency, ISM, "
+                        "integrated gradients, DeepSHAP), with AUROC/AUPR when the data carry ground truth")
+    at.add_argument("model", type=Path, help="a .keras model with one sequence input (N, L, 4)")
+    at.add_argument("data", type=Path, help="an HDF5 data set (test split; model_test = ground truth), "
+                    "an HDF5 file with X_test, a FASTA file or a .npy array (N, L, 4)")
+    at.add_argument("--method", choices=["saliency", "ism", "ig", "deepshap"], default="saliency")
+    at.add_argument("--output", type=int, default=0, help="output column to attribute (default 0)")
+    at.add_argument("--correct", action="store_true", help="gradient correction (saliency, ig, deepshap)")
+    at.add_argument("--logit", action="store_true", help="attribute the logit instead of the sigmoid output")
+    at.add_argument("-n", type=int, default=None, help="only the first N sequences (positives with labels)")
+    at.add_argument("--out", type=Path, required=True, help="output folder")
+    at.set_defaults(func=_cmd_attribute)
     return parser
 
 

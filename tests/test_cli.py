@@ -142,3 +142,22 @@ def test_run_bad_input_names_the_problem_and_writes_nothing(tmp_path, monkeypatc
     assert main(["run", "--fasta", str(good), "--labels", str(labels), "--quiet"]) == 2
     assert "31 labels for the 30 sequences" in capsys.readouterr().err
     assert not (tmp_path / "results").exists() or not any((tmp_path / "results").rglob("*"))
+
+
+def test_attribute_on_a_users_model_writes_the_maps_and_names_bad_input(tmp_path, tiny_model, capsys):
+    rng = np.random.default_rng(2)
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 200))}\n" for i in range(6)))
+    assert main(["attribute", str(tiny_model), str(fasta), "--method", "saliency", "--correct",
+                 "--out", str(tmp_path / "att")]) == 0, capsys.readouterr().err
+    scores = np.load(tmp_path / "att" / "attribution_saliency_corrected.npy")
+    assert scores.shape == (6, 200, 4) and np.isfinite(scores).all()
+    import keras
+    from seqlib.attribution import saliency
+    from seqlib.datasets import read_fasta
+    _, X = read_fasta(fasta)
+    expected = saliency(keras.models.load_model(tiny_model), X, correct=True)
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-7)
+    assert (scores[X == 0] == 0).all()                                   # gradient x input: observed bases only
+    assert main(["attribute", str(tiny_model), str(fasta), "--output", "3", "--out", str(tmp_path / "bad")]) == 2
+    assert "output" in capsys.readouterr().err

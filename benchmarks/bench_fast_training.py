@@ -17,6 +17,11 @@ median over rounds is printed.
   without oneDNN, in the same layout;
 * the new path as one process with two threads (one run), for the worker/thread layout.
 
+Because the machine's load from other users changes from minute to minute, the benchmark first runs a
+*paired* comparison that does not depend on it: each 1-thread candidate trains at the same time as a
+1-thread reference worker (one core each), and the ratio of their epoch times (wall and CPU) is the
+throughput ratio of the two worker layouts. The sequential section then measures absolute rates.
+
 It ends with the fidelity guard's table, read from the file ``benchmarks/fidelity_guard.py`` wrote
 (its date and command are printed with it).
 
@@ -54,8 +59,8 @@ CONFIGS = {
 TODAY = "today's runner (run_grid, 2 x 1 thread)"
 
 
-def timing_job(fast, onednn, threads: int, seed: int, epochs: int, n_train: int) -> list[float]:
-    """In a fresh process: pin threads (and oneDNN), train one run, return its epoch seconds."""
+def timing_job(fast, onednn, threads: int, seed: int, epochs: int, n_train: int) -> dict:
+    """In a fresh process: pin threads (and oneDNN), train one run; its wall and CPU seconds per epoch."""
     from seqlib.training import pin_threads
 
     pin_threads(threads, onednn=onednn)
@@ -65,21 +70,42 @@ def timing_job(fast, onednn, threads: int, seed: int, epochs: int, n_train: int)
 
     ds = load_task("task1").subsample(n_train=n_train)
     config = TrainConfig(epochs=epochs, patience=None, lr_patience=None, seed=seed)
+    cpu = [time.process_time()]
     _, history = train_model(lambda: build_model("cnn-deep", ACTIVATION, input_length=ds.length,
                                                  n_outputs=ds.n_classes, fast=fast),
-                             ds.train, ds.valid, config, progress=False)
-    return history["seconds"]
+                             ds.train, ds.valid, config, progress=False,
+                             on_epoch=lambda epoch, logs: cpu.append(time.process_time()))
+    return {"wall": history["seconds"], "cpu": list(np.diff(cpu))}
 
 
-def run_config(fast, onednn, workers: int, threads: int, epochs: int, n_train: int) -> list[list[float]]:
+def run_config(fast, onednn, workers: int, threads: int, epochs: int, n_train: int) -> list[dict]:
     """``workers`` concurrent runs (trials 0, 1, ...) in fresh spawned processes; their epoch seconds."""
+    return run_jobs([(fast, onednn, threads, seed, epochs, n_train) for seed in range(workers)])
+
+
+def run_jobs(jobs: list[tuple]) -> list[dict]:
+    """``timing_job(*job)`` for all jobs at once, each in a fresh spawned process."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=1) as pool:
-        futures = [pool.submit(timing_job, fast, onednn, threads, seed, epochs, n_train) for seed in range(workers)]
+    with ProcessPoolExecutor(len(jobs), mp_context=ctx, max_tasks_per_child=1) as pool:
+        futures = [pool.submit(timing_job, *job) for job in jobs]
         return [f.result() for f in futures]
+
+
+def steady(seconds: list[float]) -> float:
+    return float(np.median(seconds[1:])) if len(seconds) > 1 else float(seconds[0])
+
+
+def paired(fast, onednn, epochs: int, n_train: int) -> tuple[float, float]:
+    """A candidate's run and a reference run (today's worker) at the same time, one core each.
+
+    Both see the same machine load, so the ratio of their epoch rates is the throughput ratio of two
+    workers of each; returns (wall ratio, CPU-time ratio), reference time / candidate time.
+    """
+    ref, cand = run_jobs([(False, None, 1, 0, epochs, n_train), (fast, onednn, 1, 0, epochs, n_train)])
+    return steady(ref["wall"]) / steady(cand["wall"]), steady(ref["cpu"]) / steady(cand["cpu"])
 
 
 def run_today(epochs: int, n_train: int) -> list[list[float]]:
@@ -96,10 +122,10 @@ def run_today(epochs: int, n_train: int) -> list[list[float]]:
     return [r.history["seconds"] for r in done]
 
 
-def rate(epoch_seconds: list[list[float]], n_train: int) -> tuple[float, float]:
+def rate(epoch_seconds: list, n_train: int) -> tuple[float, float]:
     """(sequences per second summed over concurrent runs, mean steady epoch seconds)."""
-    steady = [float(np.median(s[1:])) if len(s) > 1 else s[0] for s in epoch_seconds]
-    return sum(n_train / s for s in steady), float(np.mean(steady))
+    times = [steady(s["wall"] if isinstance(s, dict) else s) for s in epoch_seconds]
+    return sum(n_train / t for t in times), float(np.mean(times))
 
 
 def main() -> None:
@@ -109,6 +135,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=None, help="substrings of the candidate names to run")
     parser.add_argument("--guard", type=Path, default=None, help="the fidelity guard's result file")
+    parser.add_argument("--no-sequential", action="store_true", help="only the paired comparison")
     args = parser.parse_args()
 
     configs = {k: v for k, v in CONFIGS.items() if args.only is None or any(o in k for o in args.only)}
@@ -116,22 +143,39 @@ def main() -> None:
           f"batch 100, {args.epochs} epochs per run, {args.rounds} round(s)\nmachine: {cpu_model()}; "
           f"TF_ENABLE_ONEDNN_OPTS in this shell: {os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset (CPU default)')}\n",
           flush=True)
-    results: dict[str, list[tuple[float, float]]] = {TODAY: [], **{k: [] for k in configs}}
+    one_core = {k: v for k, v in configs.items() if v[2:] == (2, 1)}
+    pairs: dict[str, list[tuple[float, float]]] = {k: [] for k in one_core}
     for r in range(args.rounds):
+        for name, (fast, onednn, _, _) in one_core.items():
+            pairs[name].append(paired(fast, onednn, args.epochs, args.n_train))
+    print("paired: each candidate's 1-thread run next to a reference 1-thread run (today's worker: Keras layers, "
+          "default kernels), at the same time, one core each;\nspeed-up = reference epoch time / candidate epoch "
+          "time (validation included) = throughput ratio of two workers of each")
+    print(f"{'configuration':46s} {'wall speed-up':>13s} {'CPU-time speed-up':>18s}")
+    for name, values in pairs.items():
+        print(f"{name:46s} {np.median([w for w, _ in values]):12.2f}x {np.median([c for _, c in values]):17.2f}x"
+              + ("" if len(values) == 1 else "   (rounds: " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in values) + ")"))
+    if args.no_sequential:
+        configs = {}
+    print("\nsequential: each configuration with its own workers, one after the other (sensitive to load changes)")
+    results: dict[str, list[tuple[float, float]]] = {TODAY: [], **{k: [] for k in configs}}
+    for r in range(args.rounds if configs else 0):
         start = time.time()
         results[TODAY].append(rate(run_today(args.epochs, args.n_train), args.n_train))
         for name, (fast, onednn, workers, threads) in configs.items():
             results[name].append(rate(run_config(fast, onednn, workers, threads, args.epochs, args.n_train),
                                       args.n_train))
         print(f"round {r + 1}: {time.time() - start:.0f} s", flush=True)
-    base = float(np.median([x for x, _ in results[TODAY]]))
+    if not configs:
+        results = {}
+    base = float(np.median([x for x, _ in results[TODAY]])) if results else float("nan")
     print(f"\n{'configuration':46s} {'epoch s/run':>11s} {'seq/s (all workers)':>20s} {'vs today':>9s}")
     for name, values in results.items():
         seq = float(np.median([x for x, _ in values]))
         epoch = float(np.median([e for _, e in values]))
         print(f"{name:46s} {epoch:11.2f} {seq:20.0f} {seq / base:8.2f}x"
               + ("" if len(values) == 1 else f"   (rounds: {', '.join(f'{x:.0f}' for x, _ in values)})"))
-    new = next(iter(configs), None)
+    new = next(iter(configs), None) if results else None
     if new is not None:
         ratio = float(np.median([x for x, _ in results[new]])) / base
         print(f"\nnew path / today's runner: {ratio:.2f}x (target >= 2.5x: {'met' if ratio >= 2.5 else 'NOT met'})")

@@ -14,7 +14,9 @@ Paths (each run trains in a fresh spawned process pinned to one thread, as ``seq
 * ``fast``: ``build_model(..., fast=True)`` (fused batch norm, hashed dropout masks) with oneDNN on.
 
 Results go to ``results/fidelity_guard/guard.json`` (per run rows, the summary, the date, the machine
-and the command), which ``benchmarks/bench_fast_training.py`` prints.
+and the command), which ``benchmarks/bench_fast_training.py`` prints. Each finished run is also appended
+to ``guard.runs.jsonl`` at once, so a guard that is killed resumes with the runs still missing
+(``--restart`` ignores the journal).
 
     .venv/bin/python benchmarks/fidelity_guard.py [--epochs 12] [--seeds 0 1 2] [--workers 2]
 """
@@ -82,6 +84,7 @@ def train_job(path: str, activation: str, seed: int, epochs: int, n_train: int |
     seconds = time.time() - start
     metrics = evaluate(model, ds.test)
     row = {"path": path, "activation": activation, "seed": seed, "epochs": history["stopped_epoch"],
+           "epochs_budget": epochs, "n_train_arg": n_train,
            "test_auroc": metrics["auroc"], "test_aupr": metrics["aupr"], "train_seconds": seconds,
            "epoch_seconds": history["seconds"], "n_train": len(ds.train), "n_valid": len(ds.valid),
            "onednn": onednn_enabled()}
@@ -103,8 +106,11 @@ def filter_statistics(model, ds) -> dict:
     return {k: float(stats[k]) for k in ("match_fraction", "match_any")}
 
 
-def run_jobs(jobs: list[tuple], workers: int, progress=print) -> list[dict]:
-    """``train_job(*job)`` for every job, each in a fresh spawned process, ``workers`` at a time."""
+def run_jobs(jobs: list[tuple], workers: int, progress=print, on_row=None) -> list[dict]:
+    """``train_job(*job)`` for every job, each in a fresh spawned process, ``workers`` at a time.
+
+    ``on_row(row)`` is called as each run finishes (the guard appends it to its journal).
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -115,10 +121,17 @@ def run_jobs(jobs: list[tuple], workers: int, progress=print) -> list[dict]:
         for future in as_completed(futures):
             row = future.result()
             rows.append(row)
+            if on_row is not None:
+                on_row(row)
             progress(f"  done {row['path']:9s} {row['activation']:11s} seed {row['seed']}: test AUROC "
                      f"{row['test_auroc']:.4f}, match fraction {row.get('match_fraction', float('nan')):.3f} "
                      f"({row['train_seconds']:.0f} s)")
     return rows
+
+
+def _median(values) -> float:
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    return float(np.median(values)) if values else float("nan")
 
 
 def summarise(rows: list[dict]) -> list[dict]:
@@ -128,7 +141,7 @@ def summarise(rows: list[dict]) -> list[dict]:
         med = {}
         for path in PATHS:
             sel = [r for r in rows if r["activation"] == act and r["path"] == path]
-            med[path] = {k: float(np.median([r[k] for r in sel])) for k in ("test_auroc", "match_fraction", "match_any")}
+            med[path] = {k: _median([r.get(k) for r in sel]) for k in ("test_auroc", "match_fraction", "match_any")}
             med[path]["n"] = len(sel)
         d_match = med["fast"]["match_fraction"] - med["reference"]["match_fraction"]
         d_auroc = med["fast"]["test_auroc"] - med["reference"]["test_auroc"]
@@ -170,22 +183,38 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--n-train", type=int, default=None, help="subsample the training set (smoke tests)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--restart", action="store_true", help="ignore the journal of finished runs")
     args = parser.parse_args()
 
     out = args.out or default_output()
     # interleave the paths so that both see the same machine load
     jobs = [(path, act, seed, args.epochs, args.n_train) for seed in args.seeds for act in args.activations
             for path in PATHS]
-    print(f"fidelity guard: {len(jobs)} runs, {args.workers} worker(s) x 1 thread -> {out}", flush=True)
+    # a journal of finished runs (one JSON line each): a killed guard resumes where it stopped
+    journal = out.with_suffix(".runs.jsonl")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = []
+    if journal.exists() and not args.restart:
+        done = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
+    key = lambda r: (r["path"], r["activation"], r["seed"], r["epochs_budget"], r["n_train_arg"])  # noqa: E731
+    finished = {key(r) for r in done}
+    todo = [j for j in jobs if j not in finished]
+    done = [r for r in done if key(r) in set(jobs)]
+    print(f"fidelity guard: {len(jobs)} runs ({len(jobs) - len(todo)} already in {journal.name}), "
+          f"{args.workers} worker(s) x 1 thread -> {out}", flush=True)
+
+    def record(row):
+        with open(journal, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
     start = time.time()
-    rows = run_jobs(jobs, args.workers, progress=lambda m: print(m, flush=True))
+    rows = done + run_jobs(todo, args.workers, progress=lambda m: print(m, flush=True), on_row=record)
     summary = summarise(rows)
     result = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": cpu_model(),
               "command": " ".join([".venv/bin/python", "benchmarks/fidelity_guard.py", *sys.argv[1:]]),
               "epochs": args.epochs, "seeds": args.seeds, "n_train": args.n_train,
               "wall_seconds": time.time() - start, "summary": summary,
               "passes": all(s["passes"] for s in summary), "runs": sorted(rows, key=lambda r: (r["activation"], r["path"], r["seed"]))}
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(result, indent=1))
     os.replace(tmp, out)

@@ -57,6 +57,8 @@ def run_notebooks(names: Sequence[str] | None = None, *, profile: str = "quick",
     """
     out_dir = Path(out_dir) if out_dir is not None else project_root() / "book" / "chapters"
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".*.tmp.ipynb"):        # half-written by a run that was killed
+        stale.unlink(missing_ok=True)
     params = dict(profile=profile, **(parameters or {}))
     written = []
     with _inline_figures():

@@ -87,3 +87,15 @@ def test_a_failing_backend_import_still_shows_its_error(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode != 0
     assert "no_such_backend" in proc.stderr
+
+
+def test_the_notebook_runner_removes_files_a_killed_run_left_half_written(tmp_path):
+    from seqlib.notebooks import run_notebooks
+
+    stale = tmp_path / ".05_attribution_quality.ipynb.abc123.tmp.ipynb"
+    stale.write_text("{}")
+    keep = tmp_path / "01_synthetic_data.ipynb"
+    keep.write_text("{}")
+    with pytest.raises(FileNotFoundError, match="no notebook matches"):
+        run_notebooks(["99_no_such_chapter"], out_dir=tmp_path)
+    assert not stale.exists() and keep.exists()

@@ -157,7 +157,8 @@ def main() -> None:
               + ("" if len(values) == 1 else "   (rounds: " + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in values) + ")"))
     if args.no_sequential:
         configs = {}
-    print("\nsequential: each configuration with its own workers, one after the other (sensitive to load changes)")
+    if configs:
+        print("\nsequential: each configuration with its own workers, one after the other (sensitive to load changes)")
     results: dict[str, list[tuple[float, float]]] = {TODAY: [], **{k: [] for k in configs}}
     for r in range(args.rounds if configs else 0):
         start = time.time()
@@ -169,7 +170,8 @@ def main() -> None:
     if not configs:
         results = {}
     base = float(np.median([x for x, _ in results[TODAY]])) if results else float("nan")
-    print(f"\n{'configuration':46s} {'epoch s/run':>11s} {'seq/s (all workers)':>20s} {'vs today':>9s}")
+    if results:
+        print(f"\n{'configuration':46s} {'epoch s/run':>11s} {'seq/s (all workers)':>20s} {'vs today':>9s}")
     for name, values in results.items():
         seq = float(np.median([x for x, _ in values]))
         epoch = float(np.median([e for _, e in values]))
@@ -182,8 +184,18 @@ def main() -> None:
 
     guard = args.guard or default_output()
     print()
+    journal = guard.with_suffix(".runs.jsonl")
     if guard.exists():
         print(format_table(json.loads(guard.read_text())))
+    elif journal.exists():
+        from fidelity_guard import summarise
+
+        rows = [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
+        summary = summarise(rows)
+        print(format_table({"date": f"partial, {len(rows)} runs so far", "machine": "see the journal",
+                            "command": f"(unfinished) .venv/bin/python benchmarks/fidelity_guard.py; journal {journal}",
+                            "epochs": rows[0].get("epochs_budget"), "seeds": sorted({r["seed"] for r in rows}),
+                            "summary": summary, "passes": all(x["passes"] for x in summary)}))
     else:
         print(f"no fidelity guard results at {guard}; run: .venv/bin/python benchmarks/fidelity_guard.py")
 

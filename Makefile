@@ -51,6 +51,9 @@ bench: setup
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_filters.py
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_fast_training.py
+	$(BIN)/python benchmarks/bench_ism.py
+	$(BIN)/python benchmarks/bench_executors.py
 
 clean:
 	rm -rf _build book/chapters .cache

@@ -37,8 +37,9 @@ from .errors import UnknownNameError
 
 __all__ = [
     "ACTIVATIONS", "PAPER_ACTIVATIONS", "MODIFIED_ACTIVATIONS", "ABLATION_ACTIVATIONS",
-    "LOG_ACTIVATIONS", "PARAMETRIC_ACTIVATIONS", "TASK1_ACTIVATIONS", "TASK3_ACTIVATIONS",
-    "MODIFIED_OF", "ALIASES", "DISPLAY_NAMES", "SeqlibActivation", "get_activation",
+    "LOG_ACTIVATIONS", "PARAMETRIC_ACTIVATIONS", "MODERN_ACTIVATIONS", "MODERN_MODIFIED_ACTIVATIONS",
+    "TASK1_ACTIVATIONS", "TASK3_ACTIVATIONS",
+    "MODIFIED_OF", "MODERN_MODIFIED_OF", "ALIASES", "DISPLAY_NAMES", "SeqlibActivation", "get_activation",
     "activation_numpy", "activation_params", "canonical_name",
 ]
 
@@ -60,12 +61,22 @@ LOG_ACTIVATIONS = ("log", "log_relu")
 #: Controls with a free parameter: exp(scale * z) and exp(z - shift).
 PARAMETRIC_ACTIVATIONS = ("exp_scale", "exp_shift")
 
-#: Every activation name, in Methods §3 order, then the parametric controls.
+#: Beyond the paper: smooth relu-like activations of later CNNs and transformers. ``gelu`` is the exact
+#: z·Φ(z) (Φ the standard normal CDF; not the tanh approximation), ``silu`` (swish) is z·σ(z) and ``mish`` is
+#: z·tanh(softplus(z)).
+MODERN_ACTIVATIONS = ("gelu", "silu", "mish")
+
+#: Their shifted-and-scaled variants, built the way the paper modified relu: shift the pre-activation by
+#: 0.2 and cube the result, (f(z − 0.2))³ (for relu this is exactly ``shift_scale_relu``).
+MODERN_MODIFIED_ACTIVATIONS = ("shift_scale_gelu", "shift_scale_silu", "shift_scale_mish")
+
+#: Every activation name, in Methods §3 order, then the parametric controls, then the modern ones.
 ACTIVATIONS = ("relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu",
                "shift_scale_relu", "shift_relu", "scale_relu",
                "shift_scale_tanh", "shift_tanh", "scale_tanh",
                "shift_scale_sigmoid", "shift_sigmoid", "scale_sigmoid",
-               "exp_relu", "log", "log_relu", "exp_scale", "exp_shift")
+               "exp_relu", "log", "log_relu", "exp_scale", "exp_shift") \
+    + MODERN_ACTIVATIONS + MODERN_MODIFIED_ACTIVATIONS
 
 #: Activations trained in Tasks 1 and 2: the paper's seven plus the 10 modified / ablated variants.
 TASK1_ACTIVATIONS = PAPER_ACTIVATIONS + (
@@ -79,6 +90,9 @@ TASK3_ACTIVATIONS = PAPER_ACTIVATIONS + MODIFIED_ACTIVATIONS
 MODIFIED_OF = {"relu": "shift_scale_relu", "sigmoid": "shift_scale_sigmoid",
                "tanh": "shift_scale_tanh", "exponential": "exp_relu"}
 
+#: Modern activation -> its shifted-and-scaled counterpart (beyond the paper).
+MODERN_MODIFIED_OF = {"gelu": "shift_scale_gelu", "silu": "shift_scale_silu", "mish": "shift_scale_mish"}
+
 #: Alternative spellings accepted everywhere a name is (the authors' code says 'exp').
 ALIASES = {"exp": "exponential"}
 
@@ -86,7 +100,9 @@ ALIASES = {"exp": "exponential"}
 DISPLAY_NAMES = {"relu": "Relu", "exponential": "Exp", "sigmoid": "Sigmoid", "tanh": "Tanh",
                  "softplus": "Softplus", "linear": "Linear", "elu": "Elu",
                  "shift_scale_relu": "Modified-Relu", "shift_scale_tanh": "Modified-Tanh",
-                 "shift_scale_sigmoid": "Modified-Sigmoid", "exp_relu": "Modified-Exp"}
+                 "shift_scale_sigmoid": "Modified-Sigmoid", "exp_relu": "Modified-Exp",
+                 "gelu": "GELU", "silu": "SiLU", "mish": "Mish", "shift_scale_gelu": "Modified-GELU",
+                 "shift_scale_silu": "Modified-SiLU", "shift_scale_mish": "Modified-Mish"}
 
 #: Parameters (and their defaults) of the parametric activations; the others take none.
 _PARAMS = {"exp_scale": {"scale": 1.0}, "exp_shift": {"shift": 0.0}}
@@ -173,6 +189,14 @@ def _relu3(x):
     return ops.relu(x * x * x)
 
 
+def _cube(x):
+    return x * x * x
+
+
+def _mish(x):
+    return x * ops.tanh(ops.softplus(x))
+
+
 _KERAS_FORMULAS: dict[str, Callable] = {
     "shift_scale_relu": lambda z, p: _relu3(z - 0.2),
     "shift_relu": lambda z, p: ops.relu(z - 0.2),
@@ -188,6 +212,12 @@ _KERAS_FORMULAS: dict[str, Callable] = {
     "log_relu": lambda z, p: ops.relu(ops.log(ops.abs(z) + _EPS_LOG)),
     "exp_scale": lambda z, p: ops.exp(p["scale"] * z),
     "exp_shift": lambda z, p: ops.exp(z - p["shift"]),
+    "gelu": lambda z, p: ops.gelu(z, approximate=False),
+    "silu": lambda z, p: ops.silu(z),
+    "mish": lambda z, p: _mish(z),
+    "shift_scale_gelu": lambda z, p: _cube(ops.gelu(z - 0.2, approximate=False)),
+    "shift_scale_silu": lambda z, p: _cube(ops.silu(z - 0.2)),
+    "shift_scale_mish": lambda z, p: _cube(_mish(z - 0.2)),
 }
 
 
@@ -281,6 +311,19 @@ def _np_relu3(x):
     return np.maximum(0.0, x * x * x)
 
 
+def _np_gelu(z):
+    from scipy.special import erf
+    return 0.5 * z * (1.0 + erf(z / np.sqrt(2.0)))
+
+
+def _np_silu(z):
+    return z * _np_sigmoid(z)
+
+
+def _np_mish(z):
+    return z * np.tanh(np.logaddexp(0.0, z))
+
+
 _NUMPY_FORMULAS: dict[str, Callable] = {
     "relu": lambda z, p: np.maximum(0.0, z),
     "exponential": lambda z, p: np.exp(z),
@@ -303,6 +346,12 @@ _NUMPY_FORMULAS: dict[str, Callable] = {
     "log_relu": lambda z, p: np.maximum(0.0, np.log(np.abs(z) + _EPS_LOG)),
     "exp_scale": lambda z, p: np.exp(p["scale"] * z),
     "exp_shift": lambda z, p: np.exp(z - p["shift"]),
+    "gelu": lambda z, p: _np_gelu(z),
+    "silu": lambda z, p: _np_silu(z),
+    "mish": lambda z, p: _np_mish(z),
+    "shift_scale_gelu": lambda z, p: _np_gelu(z - 0.2) ** 3,
+    "shift_scale_silu": lambda z, p: _np_silu(z - 0.2) ** 3,
+    "shift_scale_mish": lambda z, p: _np_mish(z - 0.2) ** 3,
 }
 
 

@@ -40,7 +40,7 @@ def _keras_eval(fn, z) -> np.ndarray:
 # ----------------------------------------------------------------------------- names and groups
 
 def test_names_and_groups():
-    assert len(A.ACTIVATIONS) == len(set(A.ACTIVATIONS)) == 21
+    assert len(A.ACTIVATIONS) == len(set(A.ACTIVATIONS)) == 27
     assert A.PAPER_ACTIVATIONS == ("relu", "exponential", "sigmoid", "tanh", "softplus", "linear",
                                    "elu")
     assert A.MODIFIED_ACTIVATIONS == ("shift_scale_relu", "shift_scale_tanh",
@@ -50,7 +50,8 @@ def test_names_and_groups():
     assert A.MODIFIED_OF == {"relu": "shift_scale_relu", "sigmoid": "shift_scale_sigmoid",
                              "tanh": "shift_scale_tanh", "exponential": "exp_relu"}
     groups = (A.PAPER_ACTIVATIONS + A.MODIFIED_ACTIVATIONS + A.ABLATION_ACTIVATIONS
-              + A.LOG_ACTIVATIONS + A.PARAMETRIC_ACTIVATIONS)
+              + A.LOG_ACTIVATIONS + A.PARAMETRIC_ACTIVATIONS + A.MODERN_ACTIVATIONS
+              + A.MODERN_MODIFIED_ACTIVATIONS)
     assert sorted(groups) == sorted(A.ACTIVATIONS)  # groups partition the registry
     assert len(A.TASK1_ACTIVATIONS) == 17 and len(A.TASK3_ACTIVATIONS) == 11
     assert set(A.MODIFIED_OF.values()) == set(A.MODIFIED_ACTIVATIONS)
@@ -78,14 +79,14 @@ def test_exp_alias():
 
 def test_unknown_name_lists_valid_names():
     with pytest.raises(UnknownNameError) as info:
-        A.get_activation("swish")
+        A.get_activation("softsign")
     msg = str(info.value)
-    assert "'swish'" in msg
+    assert "'softsign'" in msg
     for n in A.ACTIVATIONS:
         assert n in msg
     assert "exp" in msg and isinstance(info.value, ValueError)
     with pytest.raises(UnknownNameError):
-        A.activation_numpy("gelu", [0.0])
+        A.activation_numpy("hard_swish", [0.0])
     with pytest.raises(UnknownNameError):
         A.get_activation(None)
 

@@ -29,7 +29,7 @@ from .errors import UnknownNameError
 from .filters import feature_maps, filter_pipeline
 from .motifs import load_jaspar, with_reverse_complements
 from .paper import paper_numbers, side_by_side
-from .runs import Run, RunConfig, default_workers, results_table
+from .runs import Run, RunConfig, default_workers, grid, results_table
 from .scans import SEGMENTATIONS, localisation, motif_scan
 from .scans import cnn_scan as _max_over_filters
 from .tasks import EXPERIMENTS, Task, get_experiment, get_task, task_names
@@ -73,6 +73,34 @@ def experiment_config(experiment: str, base: RunConfig | None = None, **fields) 
     if spec.tasks and config.task not in spec.tasks:
         raise ValueError(f"experiment {experiment!r} trains on {', '.join(spec.tasks)}, not {config.task!r}")
     return config
+
+
+def fig1c_configs(base: RunConfig, settings: dict) -> list[RunConfig]:
+    """The runs of the Fig 1c grid: every model × activation × ``trials``, and the headline activations
+    (relu and exponential) up to ``headline_trials``, so that the headline contrast gets more seeds than the
+    other activations at a small budget (Methods §4).
+
+    Parameters
+    ----------
+    base : RunConfig
+        Task, budget and data size (model, activation and trial are replaced).
+    settings : dict
+        A profile (:func:`seqlib.get_profile`): ``fig1c_models``, ``fig1c_activations``, ``trials``,
+        ``headline_activations``, ``headline_trials``.
+
+    Returns
+    -------
+    list of RunConfig: the grid at ``trials`` first, then the headline's extra trials (trial indices
+    ``trials`` … ``headline_trials`` − 1, so every activation's trial k shares seed k).
+    """
+    models, activations = settings["fig1c_models"], settings["fig1c_activations"]
+    trials = int(settings["trials"])
+    configs = grid(base, model=models, activation=activations, trial=range(trials))
+    headline = [a for a in settings.get("headline_activations", ()) if a in activations]
+    extra = int(settings.get("headline_trials", trials))
+    if headline and extra > trials:
+        configs += grid(base, model=models, activation=headline, trial=range(trials, extra))
+    return configs
 
 
 #: Extended Data Fig 1e: the CNN-deep-log variants, (activation, first-layer L2 penalty) (Methods §9.5).
@@ -471,7 +499,8 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
 
     Returns
     -------
-    dict of plain numbers and strings: ``profile_name``, ``max_epochs``, ``n_trials``, ``epochs_trained``
+    dict of plain numbers and strings: ``profile_name``, ``max_epochs``, ``n_trials``, ``n_headline_trials``
+    (trials of the exponential runs), ``epochs_trained``
     (median over runs), ``epoch_seconds`` (median seconds per epoch and run, from the runs' histories),
     ``workers`` (runs trained at once), ``auroc_min``/``auroc_max`` (range of the per-activation median test
     AUROC), ``exp_median`` and ``best_other`` (median match fraction of the exponential and of the best
@@ -490,6 +519,8 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
         "profile_name": settings["profile"],
         "max_epochs": int(settings["epochs"]),
         "n_trials": int(settings["trials"]),
+        "n_headline_trials": int(rows[rows.activation == "exponential"]["trial"].nunique()) if "trial" in rows
+        else int(settings["trials"]),
         "epochs_trained": int(np.median([r.history["stopped_epoch"] for r in chosen])),
         "epoch_seconds": float(np.median([s for r in chosen for s in r.history["seconds"]])),
         "workers": int(default_workers()),

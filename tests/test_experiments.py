@@ -216,3 +216,18 @@ def test_budget_summary_is_measured_from_the_runs_and_names_the_papers_values(tr
     assert 0.8 < budget["paper_auroc"] <= 1 and 0.8 < budget["paper_exp_median"] <= 1
     with pytest.raises(ValueError, match="no run of model 'cnn-2'"):
         experiments.budget_summary([r], table, settings, model="cnn-2")
+
+
+def test_fig1c_grid_gives_the_headline_activations_more_trials():
+    import seqlib
+    settings = seqlib.get_profile("quick", fig1c_activations=["relu", "exponential", "tanh"], trials=1,
+                                  headline_trials=3)
+    configs = experiments.fig1c_configs(RunConfig(epochs=2), settings)
+    trials = {}
+    for c in configs:
+        trials.setdefault(c.activation, []).append(c.trial)
+    assert trials == {"relu": [0, 1, 2], "exponential": [0, 1, 2], "tanh": [0]}
+    assert len({c.key for c in configs}) == len(configs)           # no run twice
+    # headline activations outside the grid are not added; headline_trials below trials adds nothing
+    settings.update(fig1c_activations=["tanh"], headline_trials=0)
+    assert [(c.activation, c.trial) for c in experiments.fig1c_configs(RunConfig(), settings)] == [("tanh", 0)]

@@ -12,6 +12,13 @@ Two deliberate differences, both documented in the book:
   test metrics. The authors' Keras ``AUC`` metric used 200 thresholds and pooled all classes (micro).
 * Training-set AUC metrics are not tracked (they cost time and nothing uses them).
 
+Each epoch also records the gradient of the training loss with respect to the first-layer kernel
+(:func:`first_layer_gradient`, Supp Fig 4): its mean and standard deviation over the kernel's elements go
+into the history as ``grad_mean`` and ``grad_std``. The authors took it on the whole training set; here it is
+taken on the first ``TrainConfig.grad_sequences`` training sequences (1,000 by default, about 5% of a Task-1
+epoch's work) in inference mode (dropout off, batch norm on its moving statistics), so it draws no random
+numbers and the trained weights are the same with or without it.
+
 The loop is Keras' ``fit`` fed by an in-memory ``tf.data`` pipeline with several steps per compiled call
 (``steps_per_execution``) and large evaluation batches; ``benchmarks/bench_training.py`` measures what
 this buys against a plain ``model.fit`` on numpy arrays.
@@ -64,6 +71,9 @@ class TrainConfig:
         Seeds weight initialisation, dropout and shuffling.
     eval_batch_size : int
         Batch size for validation/test predictions (no effect on results).
+    grad_sequences : int or None
+        Training sequences (the first ones) on which the first-layer kernel gradient is recorded each epoch
+        (``grad_mean``/``grad_std`` in the history); None or 0 records nothing. No effect on the weights.
     steps_per_execution : int
         Training steps per compiled call (no effect on results; fewer Python round trips).
     """
@@ -80,6 +90,7 @@ class TrainConfig:
     seed: int = 0
     eval_batch_size: int = 2000
     steps_per_execution: int = 16
+    grad_sequences: int | None = 1000
 
     def __post_init__(self):
         if self.monitor not in MONITOR_MODES:
@@ -179,6 +190,78 @@ def evaluate(model, split: Split, batch_size: int = 2000) -> dict:
     return result
 
 
+def first_layer_kernel(model):
+    """The kernel variable of a model's first convolution (shape ``(W, 4, F)``), or None if it has none."""
+    for layer in model.layers:
+        if isinstance(layer, load_keras().layers.Conv1D):
+            return layer.kernel
+    return None
+
+
+def first_layer_gradient(model, X, y, batch_size: int = 500) -> np.ndarray | None:
+    """Gradient of the mean binary cross-entropy over ``(X, y)`` with respect to the first-layer kernel.
+
+    The model runs in inference mode (dropout off, batch norm on its moving statistics), so nothing random
+    is drawn and no state changes. Batches are combined with weights proportional to their size, so the
+    result is the gradient of the loss over all of ``X``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        With a Conv1D first layer (sigmoid outputs ``(N, T)``).
+    X : array, shape=(N, L, 4)
+    y : array, shape=(N, T)
+    batch_size : int
+        Sequences per forward/backward pass (no effect on the result beyond float32 round-off).
+
+    Returns
+    -------
+    numpy.ndarray of the kernel's shape ``(W, 4, F)``, float64, or None when the model has no Conv1D layer
+    or the Keras backend is neither TensorFlow nor JAX.
+    """
+    keras = load_keras()
+    kernel = first_layer_kernel(model)
+    backend = keras.backend.backend()
+    if kernel is None or backend not in ("tensorflow", "jax") or len(X) == 0:
+        return None
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y, dtype=np.float32)
+    bce = keras.losses.BinaryCrossentropy()
+    total = np.zeros(tuple(kernel.shape), dtype=np.float64)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        grad = getattr(model, "_seqlib_first_layer_gradient", None)
+        if grad is None:                     # compiled once per model, kept on it for the next epochs
+            @tf.function(reduce_retracing=True)
+            def grad(xb, yb):
+                with tf.GradientTape() as tape:
+                    loss = bce(yb, model(xb, training=False))
+                return tape.gradient(loss, kernel.value)
+            model._seqlib_first_layer_gradient = grad
+        for i in range(0, len(X), batch_size):
+            xb, yb = X[i:i + batch_size], y[i:i + batch_size]
+            total += np.asarray(grad(xb, yb), dtype=np.float64) * len(xb)
+    else:
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        others = [v.value for v in model.non_trainable_variables]
+        index = next(i for i, v in enumerate(model.trainable_variables) if v is kernel)
+
+        def loss_of(k, xb, yb):
+            values = list(trainable)
+            values[index] = k
+            out, _ = model.stateless_call(values, others, xb, training=False)
+            return bce(yb, out)
+
+        grad = jax.grad(loss_of)
+        for i in range(0, len(X), batch_size):
+            xb, yb = X[i:i + batch_size], y[i:i + batch_size]
+            total += np.asarray(grad(trainable[index], xb, yb), dtype=np.float64) * len(xb)
+    return total / len(X)
+
+
 def _describe(model) -> str:
     try:
         act = model.get_layer("conv1_activation").activation
@@ -196,7 +279,7 @@ def _check_finite_weights(model, epoch: int) -> None:
                                         f"({_describe(model)}); try a smaller learning rate or another initializer")
 
 
-def _make_callback(model, valid: Split, config: TrainConfig, history: dict, bar, on_epoch=None):
+def _make_callback(model, valid: Split, config: TrainConfig, history: dict, bar, on_epoch=None, grad_data=None):
     import keras
 
     mode = MONITOR_MODES[config.monitor]
@@ -225,6 +308,11 @@ def _make_callback(model, valid: Split, config: TrainConfig, history: dict, bar,
                                             f"NaN/inf ({_describe(model)})")
             val = classification_metrics(valid.y, scores)
             logs.update(val_loss=binary_crossentropy(valid.y, scores), val_auroc=val["auroc"], val_aupr=val["aupr"])
+            if grad_data is not None:
+                grad = first_layer_gradient(model, *grad_data)
+                if grad is not None:
+                    history.setdefault("grad_mean", []).append(float(grad.mean()))
+                    history.setdefault("grad_std", []).append(float(grad.std()))
             lr = float(np.asarray(model.optimizer.learning_rate))
             for key, value in (("loss", loss), ("val_loss", logs["val_loss"]), ("val_auroc", val["auroc"]),
                                ("val_aupr", val["aupr"]), ("lr", lr),
@@ -279,8 +367,10 @@ def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), 
     Returns
     -------
     dict
-        Per-epoch lists ``loss``, ``val_loss``, ``val_auroc``, ``val_aupr``, ``lr``, ``seconds``, plus
-        ``best_epoch`` (0-based) and ``stopped_epoch`` (epochs actually trained).
+        Per-epoch lists ``loss``, ``val_loss``, ``val_auroc``, ``val_aupr``, ``lr``, ``seconds``, ``grad_mean``
+        and ``grad_std`` (first-layer kernel gradient, :func:`first_layer_gradient`; absent when
+        ``config.grad_sequences`` is 0/None or the backend is not TensorFlow or JAX), plus ``best_epoch``
+        (0-based) and ``stopped_epoch`` (epochs actually trained).
 
     Raises
     ------
@@ -299,7 +389,10 @@ def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), 
     if progress:
         from tqdm import tqdm  # text bars: no ipywidgets needed in notebooks
         bar = tqdm(total=config.epochs, desc=description, unit="epoch", leave=False)
-    callback, state = _make_callback(model, valid, config, history, bar, on_epoch)
+    grad_data = None
+    if config.grad_sequences:
+        grad_data = (train.X[:config.grad_sequences], train.y[:config.grad_sequences])
+    callback, state = _make_callback(model, valid, config, history, bar, on_epoch, grad_data)
     mode = MONITOR_MODES[config.monitor]
     callbacks = [callback]
     if config.lr_patience is not None:

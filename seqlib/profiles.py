@@ -52,8 +52,22 @@ KEYS = {
     "n_invivo_sequences": "first positive forward-strand test sequences whose saliency is measured (paper: 500)",
     "basset_epochs": "maximum epochs of the Basset runs when data/er.h5 is supplied (paper: 100)",
     "basset_trials": "trials per activation on Basset (paper: one model each)",
+    "robust_epochs": "maximum epochs of the chapter-04 control runs, None = epochs (then the glorot_uniform relu and exponential baselines are notebook 02's Fig 1c runs; paper: 100)",
+    "robust_trials": "trials per control grid point, Supp Figs 5 and 9 and the modern activations (paper: 10)",
+    "robust_paper_monitor": "monitor the control runs on val_auroc like the authors' control scripts (paper: yes; no keeps the task's val_aupr so baselines are shared with notebook 02)",
+    "init_initializers": "first-layer initialisers of Supp Fig 5a (paper: glorot/he/lecun x normal/uniform)",
+    "init_variants": "columns of Supp Fig 5a: relu, exponential, exponential-nobn (paper: all three)",
+    "sigma_values": "RandomNormal standard deviations of Supp Fig 5b (paper: 0.001 ... 5, 15 values)",
+    "sigma_variants": "columns of Supp Fig 5b (paper: relu, exponential, exponential-nobn)",
+    "scale_values": "scales s of exp(s*z), Supp Fig 9 (paper: 0.001 ... 5, 11 values; s = 1 is the exponential run)",
+    "scale_models": "cnn-deep (with first-layer batch norm) and/or cnn-deep-nobn for Supp Fig 9 (paper: cnn-deep)",
+    "ppm_thresholds": "PPM activation thresholds of Supp Fig 15, on trained relu/exponential runs (paper: 0.1 ... 0.9)",
+    "modern_activations": "beyond the paper: first-layer activations compared Fig 1c-style (this book: gelu, silu, mish and their shifted-and-scaled variants)",
+    "history_activations": "activations whose training histories Supp Figs 3 and 4 show (paper: relu, exponential, modified relu/sigmoid/tanh)",
+    "jaspar_releases": "JASPAR releases the relu/exponential filters are re-scored against (this book: JASPAR2016, JASPAR2026)",
 }
-#: The type of each key: "int", "bool", "int_or_none", "names" (a list of names) or "ints" (a list of integers).
+#: The type of each key: "int", "bool", "int_or_none", "names" (a list of names), "ints" (a list of integers) or
+#: "floats" (a list of numbers).
 KINDS = {
     "task1_n_sequences": "int",
     "task3_n_sequences": "int",
@@ -82,9 +96,22 @@ KINDS = {
     "n_invivo_sequences": "int",
     "basset_epochs": "int",
     "basset_trials": "int",
+    "robust_epochs": "int_or_none",
+    "robust_trials": "int",
+    "robust_paper_monitor": "bool",
+    "init_initializers": "names",
+    "init_variants": "names",
+    "sigma_values": "floats",
+    "sigma_variants": "names",
+    "scale_values": "floats",
+    "scale_models": "names",
+    "ppm_thresholds": "floats",
+    "modern_activations": "names",
+    "history_activations": "names",
+    "jaspar_releases": "names",
 }
 _DESCRIBE = {"int": "an integer", "bool": "true or false", "int_or_none": "an integer or None",
-             "names": "a list of names", "ints": "a list of integers"}
+             "names": "a list of names", "ints": "a list of integers", "floats": "a list of numbers"}
 _HOW = ("papermill's -p passes a list as text: write it as JSON, -p NAME '[\"relu\", \"exponential\"]', "
         "or pass it with -y, -y 'NAME: [relu, exponential]'")
 
@@ -119,6 +146,19 @@ PROFILES: dict[str, dict] = {
         "n_invivo_sequences": 40,
         "basset_epochs": 1,
         "basset_trials": 1,
+        "robust_epochs": 1,
+        "robust_trials": 1,
+        "robust_paper_monitor": False,
+        "init_initializers": ["glorot_uniform"],
+        "init_variants": ["exponential", "exponential-nobn"],
+        "sigma_values": [2.0],
+        "sigma_variants": ["exponential"],
+        "scale_values": [1.0],
+        "scale_models": ["cnn-deep"],
+        "ppm_thresholds": [0.3, 0.5],
+        "modern_activations": ["gelu"],
+        "history_activations": ["relu", "exponential"],
+        "jaspar_releases": ["JASPAR2016", "JASPAR2026"],
     },
     "quick": {
         "task1_n_sequences": 30_000,
@@ -148,6 +188,19 @@ PROFILES: dict[str, dict] = {
         "n_invivo_sequences": 500,
         "basset_epochs": 2,
         "basset_trials": 1,
+        "robust_epochs": 6,
+        "robust_trials": 1,
+        "robust_paper_monitor": False,
+        "init_initializers": ["glorot_uniform"],
+        "init_variants": ["exponential", "exponential-nobn"],
+        "sigma_values": [2.0],
+        "sigma_variants": ["exponential"],
+        "scale_values": [1.0],
+        "scale_models": ["cnn-deep"],
+        "ppm_thresholds": [0.2, 0.5, 0.8],
+        "modern_activations": ["gelu"],
+        "history_activations": ["relu", "exponential"],
+        "jaspar_releases": ["JASPAR2016", "JASPAR2026"],
     },
     "paper": {
         "task1_n_sequences": 30_000,
@@ -177,6 +230,20 @@ PROFILES: dict[str, dict] = {
         "n_invivo_sequences": 500,
         "basset_epochs": 100,
         "basset_trials": 1,
+        "robust_epochs": None,
+        "robust_trials": 10,
+        "robust_paper_monitor": True,
+        "init_initializers": ["glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "lecun_normal",
+                              "lecun_uniform"],
+        "init_variants": ["relu", "exponential", "exponential-nobn"],
+        "sigma_values": [0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.0, 3.0, 4.0, 5.0],
+        "sigma_variants": ["relu", "exponential", "exponential-nobn"],
+        "scale_values": [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0],
+        "scale_models": ["cnn-deep", "cnn-deep-nobn"],
+        "ppm_thresholds": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+        "modern_activations": ["gelu", "silu", "mish", "shift_scale_gelu", "shift_scale_silu", "shift_scale_mish"],
+        "history_activations": ["relu", "exponential", "shift_scale_relu", "shift_scale_sigmoid", "shift_scale_tanh"],
+        "jaspar_releases": ["JASPAR2016", "JASPAR2026"],
     },
 }
 
@@ -208,7 +275,7 @@ def parse_parameter(name: str, value, kind: str):
         What the notebook received: a value of the right type, or text such as ``'["relu", "exponential"]'``,
         ``"[relu, exponential]"`` (YAML), ``"relu,exponential"`` or ``"relu"`` (one name) for ``"names"``;
         ``"3"`` for ``"int"``; ``"true"`` for ``"bool"``; ``"[5, 10]"`` for ``"ints"``. None stays None.
-    kind : {"int", "bool", "int_or_none", "names", "ints"}
+    kind : {"int", "bool", "int_or_none", "names", "ints", "floats"}
 
     Returns
     -------
@@ -237,7 +304,7 @@ def parse_parameter(name: str, value, kind: str):
         return None
 
     def fail(what: str):
-        hint = f"; {_HOW}" if kind in ("names", "ints") else ""
+        hint = f"; {_HOW}" if kind in ("names", "ints", "floats") else ""
         raise ParameterError(f"{name} must be {_DESCRIBE[kind]}; got {original!r}{what}{hint}")
 
     def as_int(v):
@@ -255,6 +322,10 @@ def parse_parameter(name: str, value, kind: str):
         fail("")
     if kind == "ints":
         return [as_int(v) for v in value]
+    if kind == "floats":
+        if any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in value):
+            fail("")
+        return [float(v) for v in value]
     bad = [v for v in value if not isinstance(v, str) or not v]
     if bad:
         fail(f" (entries {bad!r} are not names)")

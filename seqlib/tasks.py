@@ -444,6 +444,47 @@ def register_fasta(fasta, labels, *, name: str | None = None, motifs: Sequence[s
                          spec=spec), replace=True)
 
 
+def register_basset(path, *, name: str | None = None, reverse_complement: bool = True,
+                    monitor: str = "val_auroc", digest: str | None = None) -> Task:
+    """Register a file in Basset's format (``train_in`` (N, 4, 1, L), ``train_out`` (N, T), ``target_labels``)
+    as a task, e.g. a copy of ``er.h5`` kept elsewhere than ``data/`` or a small stand-in.
+
+    Reverse-complement copies are appended to every split, as the paper did (Task 4). The file is read once
+    to check it, so a bad file fails here.
+
+    Parameters
+    ----------
+    path : str or Path
+    name, monitor, digest
+        As :func:`register_hdf5`.
+
+    Returns
+    -------
+    Task
+
+    Raises
+    ------
+    FileNotFoundError, FormatError, MissingKeyError, ShapeError, SequenceError
+    """
+    path = Path(path).resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"Basset file not found: {path}")
+    actual = file_digest(path)
+    if digest is not None and digest != actual:
+        raise FormatError(f"{path} changed since its task was registered (sha256 {actual[:12]}, expected "
+                          f"{digest[:12]}): register it again to train on the new contents")
+    ds = load_basset(path, reverse_complement=reverse_complement)
+    spec = {"kind": "basset", "path": str(path), "sha256": actual, "name": name,
+            "reverse_complement": reverse_complement, "monitor": monitor}
+    task_name = _user_name(path, _with_options(actual, reverse_complement=reverse_complement, kind="basset"), name)
+
+    def load(n_sequences, seed):
+        return load_basset(path, reverse_complement=reverse_complement)
+
+    return register(Task(task_name, f"user data {path.name} (Basset format)", load, monitor=monitor,
+                         label_names=tuple(ds.meta["target_labels"]), spec=spec), replace=True)
+
+
 def register_spec(spec: dict) -> Task:
     """Re-create a user task from its :attr:`Task.spec` (in a worker process); the files' digest is checked."""
     spec = dict(spec)
@@ -453,7 +494,9 @@ def register_spec(spec: dict) -> Task:
         return register_hdf5(spec.pop("path"), digest=digest, **spec)
     if kind == "fasta":
         return register_fasta(spec.pop("fasta"), spec.pop("labels"), digest=digest, **spec)
-    raise UnknownNameError(f"unknown user task kind {kind!r}; expected 'hdf5' or 'fasta'")
+    if kind == "basset":
+        return register_basset(spec.pop("path"), digest=digest, **spec)
+    raise UnknownNameError(f"unknown user task kind {kind!r}; expected 'hdf5', 'fasta' or 'basset'")
 
 
 def task_spec(name: str) -> dict | None:
@@ -462,5 +505,6 @@ def task_spec(name: str) -> dict | None:
 
 
 __all__ = ["Task", "Experiment", "EXPERIMENTS", "PAPER_TASKS", "TASKS", "register", "register_hdf5",
-           "register_fasta", "register_spec", "task_spec", "get_task", "get_experiment", "task_names", "load_task",
-           "ground_truth_motifs", "resolve_size", "deepsea_location", "basset_location", "file_digest"]
+           "register_fasta", "register_basset", "register_spec", "task_spec", "get_task", "get_experiment",
+           "task_names", "load_task", "ground_truth_motifs", "resolve_size", "deepsea_location", "basset_location",
+           "file_digest"]

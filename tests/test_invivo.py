@@ -1,0 +1,219 @@
+"""Tests of seqlib.invivo (the in vivo chapter, Fig 3) and of Basset-format task registration."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqlib import invivo, tasks
+from seqlib.datasets import Split, load_basset
+from seqlib.errors import ShapeError, UnknownNameError
+from seqlib.motifs import Motif
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "basset_invivo.h5"
+
+
+def one_hot(seq: str) -> np.ndarray:
+    return np.eye(4, dtype=np.float32)["ACGT".index(b)] if len(seq) == 1 else \
+        np.stack([np.eye(4, dtype=np.float32)["ACGT".index(b)] for b in seq])
+
+
+# ----------------------------------------------------------------------------- sparsity statistics
+
+def test_gini_flat_is_zero_and_single_peak_is_near_one():
+    flat = np.ones((1, 100))
+    peak = np.zeros((1, 100))
+    peak[0, 7] = 3.0
+    assert invivo.gini(flat)[0] == pytest.approx(0.0, abs=1e-12)
+    assert invivo.gini(peak)[0] == pytest.approx(0.99)           # (n - 1) / n for one non-zero of n
+    assert np.isnan(invivo.gini(np.zeros((1, 10))))[0]
+
+
+def test_gini_matches_mean_absolute_difference_definition():
+    rng = np.random.default_rng(1)
+    x = rng.exponential(size=(3, 37))
+    expected = [np.abs(r[:, None] - r[None, :]).sum() / (2 * len(r) ** 2 * r.mean()) for r in x]
+    np.testing.assert_allclose(invivo.gini(x), expected, rtol=1e-10)
+
+
+def test_top_mass_flat_peak_and_bounds():
+    assert invivo.top_mass(np.ones((1, 200)), 0.05)[0] == pytest.approx(0.05)
+    v = np.zeros((2, 200))
+    v[0, 3] = 1
+    v[1, :10] = 1
+    v[1, 10:] = 0.1
+    got = invivo.top_mass(v, 0.05)                   # top 10 positions of 200
+    assert got[0] == pytest.approx(1.0)
+    assert got[1] == pytest.approx(10 / (10 + 19))
+    with pytest.raises(ValueError):
+        invivo.top_mass(v, 0)
+    with pytest.raises(ValueError):
+        invivo.top_mass(-v, 0.05)
+    with pytest.raises(ShapeError):
+        invivo.gini(np.ones(5))
+
+
+def test_position_scores_is_the_observed_base_magnitude():
+    x = one_hot("ACGT")[None]
+    scores = x * np.array([1.0, -2.0, 0.5, 0.0])[None, :, None]
+    np.testing.assert_allclose(invivo.position_scores(scores), [[1.0, 2.0, 0.5, 0.0]])
+    with pytest.raises(ShapeError):
+        invivo.position_scores(np.ones((2, 3)))
+
+
+def test_paired_test_pairs_by_trial_and_reports_direction():
+    table = pd.DataFrame({"task": "t", "activation": ["relu"] * 4 + ["exponential"] * 4,
+                          "trial": [0, 1, 2, 3] * 2, "gini": [0.30, 0.32, 0.31, 0.29, 0.41, 0.45, 0.40, 0.43]})
+    res = invivo.paired_test(table, "gini").iloc[0]
+    assert res["n_pairs"] == 4 and res["exponential_higher"] == 1.0
+    assert res["median_difference"] == pytest.approx(np.median([0.11, 0.13, 0.09, 0.14]))
+    assert res["p_paired"] < 0.01 and res["p_student"] < 0.01
+    swapped = table.assign(activation=table["activation"].map({"relu": "exponential", "exponential": "relu"}))
+    res2 = invivo.paired_test(swapped, "gini").iloc[0]
+    assert res2["median_difference"] < 0 and res2["exponential_higher"] == 0.0
+    single = invivo.paired_test(table[table["trial"] == 0], "gini").iloc[0]
+    assert single["n_pairs"] == 1 and np.isnan(single["p_paired"])
+
+
+# ----------------------------------------------------------------------------- sequences
+
+def test_positive_sequences_keeps_forward_strand_only():
+    rng = np.random.default_rng(0)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (6, 20))]
+    y = np.array([[1], [0], [1], [1], [0], [1]], np.float32)
+    rc = Split(np.concatenate([X, X[:, ::-1, ::-1]]), np.concatenate([y, y]))
+    assert invivo.forward_rows(rc.X) == 6
+    idx, Xp = invivo.positive_sequences(rc, 100)
+    assert idx.tolist() == [0, 2, 3, 5]
+    np.testing.assert_array_equal(Xp, X[[0, 2, 3, 5]])
+    assert invivo.positive_sequences(rc, 2)[0].tolist() == [0, 2]
+    with pytest.raises(ShapeError):
+        invivo.positive_sequences(rc, 5, output=1)
+    with pytest.raises(ShapeError):
+        invivo.positive_sequences(Split(X, np.zeros_like(y)), 5)
+
+
+def test_positive_sequences_only_drops_multi_label_and_n():
+    X = np.eye(4, dtype=np.float32)[np.zeros((4, 10), int)]
+    X[1, 3] = 0.25
+    y = np.array([[1, 0], [1, 0], [1, 1], [1, 0]], np.float32)
+    idx, _ = invivo.positive_sequences(Split(X, y), 10, output=0, only=True)
+    assert idx.tolist() == [0, 3]
+
+
+# ----------------------------------------------------------------------------- motif scans and agreement
+
+def test_scan_hits_find_a_planted_site_on_both_strands():
+    site = "GAAAGTGAAAGT"
+    motif = Motif("M1", "IRFX", np.clip(one_hot(site), 0.01, None) / np.clip(one_hot(site), 0.01, None).sum(1,
+                                                                                                              keepdims=True))
+    rng = np.random.default_rng(3)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (2, 60))]
+    X[0, 20:32] = one_hot(site)
+    X[1, 40:52] = one_hot(site)[::-1, ::-1]              # reverse complement
+    hits = invivo.scan_hits(X, [motif], relative=0.95)
+    assert hits[0, 20:32].all() and hits[1, 40:52].all()
+    assert hits[0].sum() == 12 and hits[1].sum() == 12
+    with pytest.raises(ValueError):
+        invivo.scan_hits(X, [])
+
+
+def test_peak_agreement_against_chance():
+    hits = np.zeros((3, 50), bool)
+    hits[:, 10:20] = True
+    values = np.full((3, 50), 0.1)
+    values[0, 15] = values[1, 12] = 1.0               # on the hit
+    values[2, 40] = 1.0                               # off
+    res = invivo.peak_agreement(values, hits)
+    assert res["n_with_hits"] == 3
+    assert res["peak_on_hit"] == pytest.approx(2 / 3)
+    assert res["chance"] == pytest.approx(0.2)
+    assert res["enrichment"] == pytest.approx((2 / 3) / 0.2)
+    assert invivo.peak_agreement(values, hits, flank=25)["peak_on_hit"] == 1.0
+    assert invivo.peak_agreement(values, np.zeros_like(hits))["n_with_hits"] == 0
+    with pytest.raises(ShapeError):
+        invivo.peak_agreement(values, hits[:, :10])
+
+
+def test_families_and_matched_tfs():
+    fam = invivo.FAMILIES["irf1"]
+    assert fam.is_own("IRF1") and fam.in_family("IRF8") and not fam.in_family("STAT1")
+    motifs = invivo.family_motifs("irf1")
+    assert {m.name for m in motifs} >= {"IRF1", "IRF2", "IRF8"} and all(m.name.startswith("IRF") for m in motifs)
+    with pytest.raises(UnknownNameError):
+        invivo.family_motifs("basset")
+    hits = pd.DataFrame({"task": "irf1", "activation": "exponential", "trial": [0, 0, 0, 1, 1, 1],
+                         "filter": [f"filter{i}" for i in (0, 1, 2)] * 2,
+                         "best_name": ["IRF1", "", "SPI1", "", "IRF8", ""]})
+    row = invivo.matched_tfs(hits).iloc[0]
+    assert row["matched"] == pytest.approx(0.5)
+    assert row["family"] == pytest.approx(1 / 3)
+    assert row["family_trials"] == 1.0 and row["own_trials"] == 0.5
+    assert "IRF1 (1)" in row["tfs"] and "SPI1 (1)" in row["tfs"]
+
+
+def test_hits_as_ppm_shades_exactly_the_hits():
+    from seqlib.motifs import information_content
+    X = one_hot("ACGTAC")
+    ppm = invivo.hits_as_ppm(X, np.array([0, 1, 1, 0, 0, 0], bool))
+    np.testing.assert_array_equal(information_content(ppm) > 0.01, [False, True, True, False, False, False])
+
+
+def test_invivo_configs_pair_trials_and_use_the_fig3_monitor():
+    configs = invivo.invivo_configs("irf1", epochs=2, patience=None, trials=2)
+    assert [(c.activation, c.trial) for c in configs] == [("relu", 0), ("relu", 1), ("exponential", 0),
+                                                          ("exponential", 1)]
+    assert {c.model for c in configs} == {"residualbind"} and {c.monitor for c in configs} == {"val_auroc"}
+    with pytest.raises(ValueError):
+        invivo.invivo_configs("irf1", epochs=2, patience=None, trials=0)
+
+
+# ----------------------------------------------------------------------------- Basset-format stand-in
+
+def test_basset_fixture_has_basset_layout():
+    import h5py
+    with h5py.File(FIXTURE) as f:
+        assert f["train_in"].shape[1:] == (4, 1, 600) and f["train_out"].shape[1] == 164
+        assert f["target_labels"].shape == (164,)
+    ds = load_basset(FIXTURE, reverse_complement=True)
+    assert ds.length == 600 and ds.n_classes == 164
+    assert invivo.forward_rows(ds.test.X) == len(ds.test.X) // 2
+
+
+def test_register_basset_round_trips_through_its_spec():
+    task = tasks.register_basset(FIXTURE)
+    assert task.name.startswith("basset_invivo@") and len(task.label_names) == 164
+    again = tasks.register_spec(task.spec)
+    assert again.name == task.name
+    ds = tasks.load_task(task.name)
+    assert len(ds.train.X) == 2 * 80
+    with pytest.raises(FileNotFoundError):
+        tasks.register_basset(DATA / "no_such_file.h5")
+
+
+@pytest.mark.slow
+def test_basset_pipeline_on_the_stand_in(tmp_path, monkeypatch):
+    """The notebook's Basset path end to end on the stand-in: train one epoch per activation, measure sparsity,
+    match filters, pick an example."""
+    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path))
+    from seqlib.runs import run_grid
+
+    task = tasks.register_basset(FIXTURE).name
+    runs = run_grid(invivo.invivo_configs(task, epochs=1, patience=None, trials=1, model="basset"), workers=1,
+                    progress=False)
+    assert [r.config.activation for r in runs] == ["relu", "exponential"]
+    ds = runs[0].config.dataset()
+    _, X = invivo.positive_sequences(ds.test, 10, output=invivo.BASSET_CLASS, only=True)
+    table, per_seq = invivo.sparsity_table(runs, X, output=invivo.BASSET_CLASS)
+    assert len(table) == 2 and table["gini"].between(0, 1).all() and table["top_mass"].between(0.05, 1).all()
+    assert len(per_seq) == 2 * len(X)
+    # cached: a second call reads the stored maps
+    assert invivo.sparsity_table(runs, X, output=invivo.BASSET_CLASS)[0]["gini"].tolist() == table["gini"].tolist()
+    hits = invivo.filter_hits(runs)
+    assert len(hits) == 2 * 300
+    summary = invivo.matched_tfs(hits.assign(task="basset"))
+    assert len(summary) == 2 and summary["family"].isna().all()
+    idx = invivo.top_examples(runs, X, k=1, output=invivo.BASSET_CLASS)
+    assert 0 <= int(idx[0]) < len(X)

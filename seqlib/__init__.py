@@ -27,7 +27,7 @@ from .tasks import load_task
 __version__ = "0.1.0"
 
 _LAZY_MODULES = ("activations", "models", "training", "runs", "filters", "tomtom", "plotting", "summary",
-                 "paper", "paths", "notebooks", "status", "attribution")
+                 "paper", "paths", "notebooks", "status", "attribution", "claims")
 
 __all__ = [
     "Dataset", "Split", "load_dataset", "load_invivo", "one_hot_encode", "read_fasta", "save_dataset",

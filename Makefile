@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS  := ignore::DeprecationWarning
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book notebooks status html browser test bench clean
+.PHONY: setup book notebooks status claims html browser test bench publish clean
 
 setup: $(STAMP)
 
@@ -34,7 +34,11 @@ notebooks: setup
 status: setup
 	$(BIN)/python -m seqlib.status $(CHAPTERS)
 
-html: setup status
+# the Claims page judges the paper's claims from the executed chapters (seqlib.claims)
+claims: setup
+	$(BIN)/python -m seqlib.claims $(CHAPTERS)
+
+html: setup status claims
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@test -f _build/html/index.html && echo "book: _build/html/index.html"
 
@@ -54,6 +58,16 @@ bench: setup
 	$(BIN)/python benchmarks/bench_fast_training.py
 	$(BIN)/python benchmarks/bench_ism.py
 	$(BIN)/python benchmarks/bench_executors.py
+
+# publish the built book the Jupyter Book way: _build/html onto the gh-pages branch (.nojekyll included);
+# PUSH=1 also pushes it to $(REMOTE). GitHub Pages then serves https://<owner>.github.io/<repository>/
+BOOK_HTML ?= _build/html
+REMOTE    ?= origin
+publish: setup
+	@test -f $(BOOK_HTML)/index.html || { echo "no built book in $(BOOK_HTML): run 'make book' first"; exit 1; }
+	$(BIN)/ghp-import --no-jekyll --force --no-history --branch gh-pages --remote $(REMOTE) \
+	  --message "book built from $$(git rev-parse --short HEAD)" $(if $(PUSH),--push) $(BOOK_HTML)
+	@echo "gh-pages holds the book$(if $(PUSH),, (not pushed: make publish PUSH=1, or git push $(REMOTE) gh-pages))"
 
 clean:
 	rm -rf _build book/chapters .cache

@@ -503,8 +503,8 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
     (trials of the exponential runs), ``epochs_trained``
     (median over runs), ``epoch_seconds`` (median seconds per epoch and run, from the runs' histories),
     ``workers`` (runs trained at once), ``auroc_min``/``auroc_max`` (range of the per-activation median test
-    AUROC), ``exp_median`` and ``best_other`` (median match fraction of the exponential and of the best
-    other activation), ``paper_auroc`` and ``paper_exp_median`` (the paper's values for ``model``).
+    AUROC), ``exp_median``, ``relu_median`` and ``best_other`` (median match fraction of the exponential,
+    of relu and of the best other activation), ``paper_auroc`` and ``paper_exp_median`` (the paper's values for ``model``).
     """
     chosen = [r for r in runs if r.config.model == model]
     if not chosen:
@@ -527,6 +527,7 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
         "auroc_min": float(auroc.min()),
         "auroc_max": float(auroc.max()),
         "exp_median": float(match.get("exponential", np.nan)),
+        "relu_median": float(match.get("relu", np.nan)),
         "best_other": float(others.max()) if len(others) else float("nan"),
         "paper_auroc": float(paper_auc.median()) if len(paper_auc) else float("nan"),
         "paper_exp_median": float(paper_match["value"].iloc[0]) if len(paper_match) else float("nan"),

@@ -74,9 +74,10 @@ def built_book(executed_chapters) -> Path:
         shutil.copy(ROOT / name, project / name)
     for page in (ROOT / "book").glob("*.md"):
         shutil.copy(page, project / "book" / page.name)
-    status = subprocess.run([str(BIN / "python"), "-m", "seqlib.status", str(executed_chapters)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert status.returncode == 0, status.stderr
+    for module in ("seqlib.status", "seqlib.claims"):             # the pages `make html` generates first
+        made = subprocess.run([str(BIN / "python"), "-m", module, str(executed_chapters)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert made.returncode == 0, made.stderr
     build = subprocess.run([str(BIN / "jupyter-book"), "build", str(project), "-W", "-n", "--keep-going"],
                            cwd=project, capture_output=True, text=True, timeout=1200)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
@@ -177,7 +178,13 @@ def test_screenshots_of_landing_page_and_fig1c(built_book, server, browser):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(urljoin(server, "index.html"))
+    headline = browser.execute_script("return Array.from(document.images).filter(i => i.naturalWidth > 200).length;")
+    assert headline >= 1, "the landing page does not show this build's headline figure"
     assert browser.save_screenshot(str(SCREENSHOTS / "landing.png"))
+    browser.get(urljoin(server, "book/chapters/claims.html"))
+    text = browser.execute_script("return document.body.innerText;")
+    assert "C1:" in text and re.search(r"\b(reproduced|partly|not reproduced)\b", text)
+    assert browser.save_screenshot(str(SCREENSHOTS / "claims.png"))
     browser.get(urljoin(server, "book/chapters/02_filter_representations.html"))
     sections = browser.find_elements(By.CSS_SELECTOR, "section[id^='fig-1c']")
     assert sections, "no Fig 1c section on the filter chapter"
@@ -185,5 +192,5 @@ def test_screenshots_of_landing_page_and_fig1c(built_book, server, browser):
     images = sections[0].find_elements(By.CSS_SELECTOR, ".cell_output img")
     assert images and browser.execute_script("return arguments[0].naturalWidth;", images[0]) > 0
     assert browser.save_screenshot(str(SCREENSHOTS / "fig1c.png"))
-    for name in ("landing.png", "fig1c.png"):
+    for name in ("landing.png", "claims.png", "fig1c.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000

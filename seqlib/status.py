@@ -84,13 +84,15 @@ def environment() -> dict:
     return env
 
 
-def chapter_footer(settings: dict) -> dict:
+def chapter_footer(settings: dict, chapter: str | None = None) -> dict:
     """Record what this chapter ran; call it in a notebook's last cell.
 
     Parameters
     ----------
     settings : dict
         The chapter's resolved profile (:func:`seqlib.get_profile`), including its ``"profile"`` name.
+    chapter : str, optional
+        The chapter's number (``"02"``): the footer then prints the command that reruns it at another profile.
 
     Returns
     -------
@@ -118,6 +120,10 @@ def chapter_footer(settings: dict) -> dict:
     print(f"Profile {record['profile']!r}: {record['runs_trained']} run(s) trained here, {record['runs_loaded']} "
           f"loaded from the cache; seqlib {record['environment']['seqlib']} at commit "
           f"{record['environment']['git_commit']}. Wall time and environment: the Status page.")
+    if chapter:
+        other = "paper" if record["profile"] != "paper" else "quick"
+        print(f"Rerun this chapter at another profile: .venv/bin/seqlib notebooks {chapter} --profile {other} "
+              f"--out results/notebooks   (or papermill with -p profile {other})")
     return record
 
 

@@ -155,8 +155,13 @@ def test_every_page_loads_and_links_resolve(built_book, server, browser):
                 links.append((page, href))
         if state["broken"]:
             problems.append(f"{page}: images that do not load: {state['broken']}")
-        if page.startswith("book/chapters/") and page.split("/")[-1][:2].isdigit() and state["outputImages"] == 0:
-            problems.append(f"{page}: a chapter page without an output figure")
+        if page.startswith("book/chapters/") and page.split("/")[-1][:2].isdigit():
+            if state["outputImages"] == 0:
+                problems.append(f"{page}: a chapter page without an output figure")
+            if not any(h.split("#")[0].endswith(".ipynb") for h in state["links"]):
+                problems.append(f"{page}: no download link for the executed notebook")
+            if "seqlib notebooks " + page.split("/")[-1][:2] not in state["outputs"]:
+                problems.append(f"{page}: does not show the command that reruns it")
         if ERROR_OUTPUT.search(state["outputs"]):
             problems.append(f"{page}: error output: {ERROR_OUTPUT.search(state['outputs']).group(0)!r}")
         if OUTSIDE_FILE.search(state["text"]):

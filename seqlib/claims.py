@@ -35,9 +35,13 @@ GLUE_KEY = "claims"
 COLUMNS = ["id", "claim", "statistic", "ours_higher", "ours_lower", "paper_higher", "paper_lower", "fraction",
            "n_pairs", "verdict", "beyond"]
 
+#: Where the paper gives a value but no range, our median must lie within this distance of it.
+TOLERANCE = 0.05
+
 RULE = ("A claim \"A beats B\" is **reproduced** when A > B in at least 80 % of this build's trials paired by "
         "seed and our median of A lies inside the paper's range (its interquartile range read from the figure, or "
-        "its mean ± std where only that is printed; where the paper gives no range, the direction alone decides); "
+        "its mean ± std where only that is printed, or its value ± 0.05 where it gives no spread; where it gives no "
+        "number at all, the direction alone decides); "
         "**partly** when the median paired difference still has the claimed sign; **not reproduced** otherwise; "
         "**not run** when this build trained nothing for it (the reason is given).")
 
@@ -92,7 +96,8 @@ def paired_claim(table: pd.DataFrame, *, claim: str, value: str, group: str, hig
     paper_higher, paper_lower : float
         The paper's medians or means (NaN where it has none).
     paper_range : (float, float), optional
-        Where our median of ``higher`` must lie for "reproduced" (the paper's IQR or mean ± std).
+        Where our median of ``higher`` must lie for "reproduced" (the paper's IQR or mean ± std). Default:
+        ``paper_higher`` ± :data:`TOLERANCE` when the paper has a value, else no condition.
     claim_id : str
         An id of :data:`PAPER_CLAIMS`, or a short id of a beyond-the-paper finding.
     beyond : bool
@@ -118,6 +123,8 @@ def paired_claim(table: pd.DataFrame, *, claim: str, value: str, group: str, hig
         a, b = pairs[higher].to_numpy(), pairs[lower].to_numpy()
     else:
         a = b = np.array([])
+    if paper_range is None and math.isfinite(float(paper_higher)):
+        paper_range = (float(paper_higher) - TOLERANCE, float(paper_higher) + TOLERANCE)
     res = claim_verdict(a, b, paper_range)
     verdict = res["verdict"] if res["n_pairs"] else "not run"
     return {"id": claim_id, "claim": claim, "statistic": value,

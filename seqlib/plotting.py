@@ -142,8 +142,40 @@ def plot_counts_vs_reference(labels: Sequence, ours: Sequence[float], reference:
     return ax
 
 
-def save_figure(fig, name: str, directory=None) -> Path:
-    """Save ``fig`` as ``<directory>/<name>.png`` (default: ``results/figures``) atomically; return the path."""
+def describe_runs(runs) -> str:
+    """The run configs behind a figure in one line: per task and model, each activation with its trial count,
+    and the training budget (e.g. ``task1/cnn-deep: relu ×3, exponential ×3 (≤ 15 epochs)``)."""
+    groups: dict[tuple, dict[str, set]] = {}
+    for r in runs:
+        c = getattr(r, "config", r)
+        budget = f"≤ {c.epochs} epochs" + ("" if c.patience is None else f", patience {c.patience}")
+        acts = groups.setdefault((c.task, c.model, budget), {})
+        label = c.activation + ("" if not c.activation_params else
+                                "(" + ",".join(f"{k}={v}" for k, v in c.activation_params) + ")")
+        if c.initializer != "glorot_uniform" or c.initializer_params:
+            label += f" [{c.initializer}" + "".join(f", {k}={v}" for k, v in c.initializer_params) + "]"
+        acts.setdefault(label, set()).add(c.trial)
+    parts = [f"{task}/{model}: " + ", ".join(f"{a} ×{len(t)}" for a, t in acts.items()) + f" ({budget})"
+             for (task, model, budget), acts in groups.items()]
+    return "; ".join(parts)
+
+
+def _cell_number():
+    try:
+        from IPython import get_ipython
+    except ImportError:                                    # pragma: no cover - IPython comes with the book extra
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.execution_count
+
+
+def save_figure(fig, name: str, directory=None, *, runs=None, caption: bool = True) -> Path:
+    """Save ``fig`` as ``<directory>/<name>.png`` (default: ``results/figures``) atomically; return the path.
+
+    With ``caption`` (default) it prints the figure's provenance under the cell: the cell that drew it (its
+    execution count in a notebook), the file it was saved to and, when ``runs`` are given, the run configs
+    it was drawn from (:func:`describe_runs`; each run's full config is ``results/runs/<key>/config.json``).
+    """
     from .paths import figures_dir
 
     from ._io import atomic_path
@@ -152,6 +184,13 @@ def save_figure(fig, name: str, directory=None) -> Path:
     path = directory / f"{name}.png"
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    if caption:
+        cell = _cell_number()
+        where = f"cell [{cell}] of this notebook" if cell else "this script"
+        text = f"Figure {name!r}: drawn by {where}, saved as results/figures/{path.name}"
+        if runs:
+            text += f"; runs: {describe_runs(runs)}"
+        print(text + ".")
     return path
 
 

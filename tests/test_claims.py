@@ -98,3 +98,11 @@ def test_attribution_claims_map_ids_and_judge_the_correction_per_method():
     assert list(out["id"][:3]) == ["C7", "C7a", "C8"] and not out["beyond"][:3].any()
     corr = out[out["beyond"]].iloc[0]
     assert corr["n_pairs"] == 3 and corr["fraction"] == 1.0 and corr["ours_higher"] == pytest.approx(0.76)
+
+
+def test_a_paper_value_without_a_range_needs_our_median_within_the_tolerance():
+    table = _table([0.34, 0.35, 0.36], [0.30, 0.31, 0.32])
+    kw = dict(claim="x", value="match_fraction", group="activation", higher="exponential", lower="relu")
+    assert claims.paired_claim(table, paper_higher=0.88, **kw)["verdict"] == "partly"
+    assert claims.paired_claim(table, paper_higher=0.38, **kw)["verdict"] == "reproduced"       # 0.35 within 0.05
+    assert claims.paired_claim(table, **kw)["verdict"] == "reproduced"                          # no paper number

@@ -38,7 +38,8 @@ PLOT_WINDOWS = {"zbed2": (50, 350), "irf1": (50, 350), "basset": (150, 450)}
 __all__ = ["INVIVO_TASKS", "ACTIVATIONS", "BASSET_CLASS", "PLOT_WINDOWS", "MotifFamily", "FAMILIES", "default_model",
            "invivo_configs", "forward_rows", "positive_sequences", "position_scores", "gini", "top_mass",
            "run_position_saliency", "sparsity_table", "paired_test", "filter_hits", "matched_tfs", "family_motifs",
-           "scan_hits", "peak_agreement", "agreement_table", "top_examples", "hits_as_ppm"]
+           "scan_hits", "scan_enrichment", "invivo_task", "base_task", "peak_agreement", "agreement_table",
+           "top_examples", "hits_as_ppm"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,54 @@ def invivo_configs(task: str, *, epochs: int, patience: int | None, trials: int,
     monitor = get_experiment("fig3").monitor            # also for a user's Basset-format file
     return [RunConfig(task=task, model=model or default_model(task), activation=a, trial=t, epochs=int(epochs),
                       patience=patience, monitor=monitor) for a in activations for t in range(trials)]
+
+
+def invivo_task(task: str, subsample: int | None = None, *, seed: int = 0) -> str:
+    """The task name to train on: ``task`` itself, or a registered random subset of its data.
+
+    ``subsample`` keeps at most that many sequences of each split (a seeded random subset, before the
+    reverse-complement copies, which are appended as for the full data). The subset is written once to
+    ``results/data/<task>_n<subsample>_s<seed>.h5`` and registered as a user data set, so its runs never share a
+    cache entry with the full data's. It exists for the tests' tiny profile; the book trains on all sequences.
+
+    Returns
+    -------
+    str
+        ``task``, or the subset's task name (``<task>-n<subsample>@<digest>``).
+    """
+    from ._io import atomic_path
+    from .datasets import Dataset, load_invivo, save_dataset
+    from .paths import invivo_h5, results_dir
+    from .tasks import register_hdf5
+
+    if task not in INVIVO_TASKS:
+        raise UnknownNameError(f"unknown in vivo task {task!r}; choose one of {', '.join(INVIVO_TASKS)}")
+    if subsample is None:
+        return task
+    if subsample < 2:
+        raise ValueError(f"subsample must be at least 2 sequences per split; got {subsample}")
+    path = results_dir() / "data" / f"{task}_n{int(subsample)}_s{int(seed)}.h5"
+    if not path.exists():
+        full = load_invivo(invivo_h5(FAMILIES[task].protein))
+        rng = np.random.default_rng(seed)
+        parts = {}
+        for name, split in full.splits():
+            keep = np.sort(rng.permutation(len(split))[:int(subsample)])
+            parts[name] = split.subset(keep)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path, suffix=".h5") as tmp:
+            save_dataset(tmp, Dataset(**parts, meta={"subset_of": task, "subsample": int(subsample),
+                                                     "seed": int(seed)}))
+    return register_hdf5(path, name=f"{task}-n{int(subsample)}", reverse_complement=True).name
+
+
+def base_task(name: str) -> str:
+    """The shipped task a (possibly subsampled) task name stands for: ``"irf1-n400@1a2b..."`` → ``"irf1"``."""
+    head = name.split("@")[0]
+    for task in INVIVO_TASKS:
+        if head == task or head.startswith(f"{task}-n"):
+            return task
+    return name
 
 
 # ----------------------------------------------------------------------------- sequences
@@ -274,7 +323,7 @@ def sparsity_table(runs: Sequence, X, output: int = 0, *, fraction: float = 0.05
         values = run_position_saliency(run, X, output)
         g, t = gini(values), top_mass(values, fraction)
         c = run.config
-        meta = {"task": c.task, "model": c.model, "activation": c.activation, "trial": c.trial, "key": c.key}
+        meta = {"task": base_task(c.task), "model": c.model, "activation": c.activation, "trial": c.trial, "key": c.key}
         rows.append({**meta, "test_auroc": run.metrics["auroc"], "test_aupr": run.metrics["aupr"],
                      "gini": float(np.nanmedian(g)), "top_mass": float(np.nanmedian(t))})
         long.append(pd.DataFrame({**meta, "sequence": np.arange(len(g)), "gini": g, "top_mass": t}))
@@ -340,7 +389,7 @@ def filter_hits(runs: Sequence, *, evalue_threshold: float = 0.1) -> pd.DataFram
         summary = filter_analysis(run, evalue_threshold=evalue_threshold)["summary"]
         c = run.config
         frames.append(summary[["filter", "sites", "best_target", "best_name", "best_E"]]
-                      .assign(task=c.task, model=c.model, activation=c.activation, trial=c.trial))
+                      .assign(task=base_task(c.task), model=c.model, activation=c.activation, trial=c.trial))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     cols = ["task", "model", "activation", "trial", "filter", "sites", "best_target", "best_name", "best_E"]
     return table[cols] if len(table) else pd.DataFrame(columns=cols)
@@ -401,7 +450,7 @@ def family_motifs(task: str, targets=None) -> list[Motif]:
     return [m for m in target_motifs(targets) if fam.in_family(m.name)]
 
 
-def scan_hits(X, motifs: Sequence[Motif], *, relative: float = 0.8) -> np.ndarray:
+def scan_hits(X, motifs: Sequence[Motif], *, relative: float = 0.9) -> np.ndarray:
     """Positions covered by a motif match on either strand (log-odds relative score ≥ ``relative``).
 
     The relative score of a window is ``(s − min) / (max − min)`` of the motif's log-odds scores, the usual
@@ -439,6 +488,38 @@ def scan_hits(X, motifs: Sequence[Motif], *, relative: float = 0.8) -> np.ndarra
                 src = centre[:, max(0, -shift):length - max(0, shift)]
                 hits[:, max(0, shift):max(0, shift) + src.shape[1]] |= src
     return hits
+
+
+def scan_enrichment(split, motifs: Sequence[Motif], *, n: int = 500, relative: float = 0.9) -> dict:
+    """Is the reference family the data's motif? Scan hits in positive vs negative forward-strand sequences.
+
+    Parameters
+    ----------
+    split : seqlib.datasets.Split
+        A binary task's test split.
+    n : int
+        First positives and first negatives scanned.
+
+    Returns
+    -------
+    dict
+        ``positive_coverage`` / ``negative_coverage`` (share of positions on a hit), ``positive_with_hit`` /
+        ``negative_with_hit`` (share of sequences with at least one hit) and ``coverage_ratio`` (positive over
+        negative coverage; above 1 when the motif marks the bound sequences).
+    """
+    y = np.asarray(split.y)
+    forward = forward_rows(split.X)
+    out = {}
+    for label, name in ((1, "positive"), (0, "negative")):
+        rows = np.flatnonzero((y[:forward, 0] > 0.5) == bool(label))[:int(n)]
+        if not len(rows):
+            raise ShapeError(f"the split has no {name} forward-strand sequence")
+        hits = scan_hits(split.X[rows], motifs, relative=relative)
+        out[f"{name}_coverage"] = float(hits.mean())
+        out[f"{name}_with_hit"] = float(hits.any(1).mean())
+    out["coverage_ratio"] = out["positive_coverage"] / out["negative_coverage"] if out["negative_coverage"] \
+        else float("nan")
+    return out
 
 
 def peak_agreement(values, hits, *, flank: int = 0) -> dict:
@@ -494,7 +575,8 @@ def agreement_table(runs: Sequence, X, hits, output: int = 0, *, flank: int = 0)
     for run in runs:
         c = run.config
         stats = peak_agreement(run_position_saliency(run, X, output), hits, flank=flank)
-        rows.append({"task": c.task, "activation": c.activation, "trial": c.trial, "key": c.key, **stats})
+        rows.append({"task": base_task(c.task), "activation": c.activation, "trial": c.trial, "key": c.key,
+                     **stats})
     return pd.DataFrame(rows)
 
 

@@ -217,3 +217,34 @@ def test_basset_pipeline_on_the_stand_in(tmp_path, monkeypatch):
     assert len(summary) == 2 and summary["family"].isna().all()
     idx = invivo.top_examples(runs, X, k=1, output=invivo.BASSET_CLASS)
     assert 0 <= int(idx[0]) < len(X)
+
+
+def test_subsampled_task_is_its_own_cached_data_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path))
+    assert invivo.invivo_task("irf1") == "irf1"
+    name = invivo.invivo_task("irf1", 30, seed=1)
+    assert name.startswith("irf1-n30@") and invivo.base_task(name) == "irf1" and invivo.base_task("zbed2") == "zbed2"
+    ds = tasks.load_task(name)
+    assert {k: len(s) for k, s in ds.splits()} == {"train": 60, "valid": 60, "test": 60}   # 30 + RC copies
+    assert invivo.forward_rows(ds.test.X) == 30
+    assert invivo.invivo_task("irf1", 30, seed=1) == name                 # same file, same digest
+    assert invivo.invivo_task("irf1", 30, seed=2) != name
+    with pytest.raises(UnknownNameError):
+        invivo.invivo_task("basset", 30)
+    with pytest.raises(ValueError):
+        invivo.invivo_task("irf1", 1)
+
+
+def test_scan_enrichment_separates_planted_positives():
+    site = "GAAAGTGAAAGT"
+    ppm = np.clip(one_hot(site), 0.01, None)
+    motif = Motif("M1", "IRFX", ppm / ppm.sum(1, keepdims=True))
+    rng = np.random.default_rng(4)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (8, 80))]
+    X[:4, 30:42] = one_hot(site)
+    y = np.array([[1]] * 4 + [[0]] * 4, np.float32)
+    res = invivo.scan_enrichment(Split(X, y), [motif], relative=0.95)
+    assert res["positive_with_hit"] == 1.0 and res["negative_with_hit"] < 0.5
+    assert res["coverage_ratio"] > 1 or np.isnan(res["coverage_ratio"])
+    with pytest.raises(ShapeError):
+        invivo.scan_enrichment(Split(X[:4], y[:4]), [motif])

@@ -107,7 +107,7 @@ def _cmd_run(args) -> int:
     task = _task_of(args)
     base = RunConfig(task=task, epochs=args.epochs, patience=None if args.patience < 0 else args.patience,
                      n_sequences=args.n_sequences, data_seed=args.data_seed, initializer=args.initializer,
-                     restore_best=args.restore_best, monitor=args.monitor)
+                     restore_best=args.restore_best, monitor=args.monitor, fast=args.fast)
     trials = range(args.first_trial, args.first_trial + args.trials)
     configs = grid(base, model=args.model, activation=args.activation, trial=trials)
     runs = run_grid(configs, progress=not args.quiet, scheduler=args.scheduler, workers=args.workers)
@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--monitor", default=None, help="validation metric to monitor (default: the task's)")
     rn.add_argument("--initializer", default="glorot_uniform", help="first-layer initializer")
     rn.add_argument("--restore-best", action="store_true", help="keep the best epoch (paper: last epoch)")
+    rn.add_argument("--fast", action="store_true",
+                    help="fused batch norm and cheaper dropout masks (same protocol, faster on a CPU; numerics differ "
+                         "in the last bits, so these runs have their own cache keys)")
     rn.add_argument("--filters", action="store_true", help="also score the first-layer filters (Tomtom against "
                     "JASPAR; match fraction against the ground-truth motifs when known)")
     rn.add_argument("--scheduler", default=None, help="Dask scheduler (tcp://HOST:PORT or scheduler .json; "

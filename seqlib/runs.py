@@ -97,6 +97,11 @@ class RunConfig:
     n_sequences, data_seed : int or None
         Size and seed of a simulated task, or the split seed of a FASTA task (None: the task's default;
         the default spelled out is stored as None too, so the task's own data have one cache key).
+    fast : bool
+        Build the model with the fast layers (:class:`seqlib.layers.FusedBatchNormalization`,
+        :class:`seqlib.layers.FastDropout`; Methods §4): same architecture and protocol, cheaper steps on a
+        CPU, numerics that differ in the last bits (an option: it did not pass the fidelity guard's AUROC
+        tolerance). False is left out of the cache key, so the reference runs keep their keys.
 
     Raises
     ------
@@ -123,6 +128,7 @@ class RunConfig:
     restore_best: bool = False
     n_sequences: int | None = None
     data_seed: int | None = None
+    fast: bool = False
 
     def __post_init__(self):
         for name in ("activation_params", "initializer_params", "model_options"):
@@ -145,6 +151,8 @@ class RunConfig:
         d = asdict(self)
         for name in ("activation_params", "initializer_params", "model_options"):
             d[name] = dict(getattr(self, name))
+        if not d["fast"]:
+            del d["fast"]                        # the reference path: the keys of runs made before the option
         return d
 
     @classmethod
@@ -165,7 +173,7 @@ class RunConfig:
     def label(self) -> str:
         act = self.activation + ("" if not self.activation_params else
                                  "(" + ",".join(f"{k}={v}" for k, v in self.activation_params) + ")")
-        return f"{self.task}/{self.model}/{act}/trial{self.trial}"
+        return f"{self.task}/{self.model}/{act}/trial{self.trial}" + ("/fast" if self.fast else "")
 
     def dataset(self):
         """The data set this config trains on (:func:`seqlib.tasks.load_task`; memoised per process)."""
@@ -189,7 +197,7 @@ class RunConfig:
                                               "config": dict(self.initializer_params)}) \
             if self.initializer_params else self.initializer
         return build_model(self.model, activation=activation, initializer=initializer, input_length=input_length,
-                           n_outputs=n_outputs, **dict(self.model_options))
+                           n_outputs=n_outputs, fast=self.fast, **dict(self.model_options))
 
 
 @dataclass

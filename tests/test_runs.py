@@ -39,6 +39,26 @@ def test_key_is_stable_and_sensitive():
     assert out.stdout.strip() == a.key
 
 
+def test_the_fast_option_has_its_own_key_and_leaves_the_reference_keys_alone():
+    import hashlib
+    import json
+
+    from seqlib.layers import FastDropout, FusedBatchNormalization
+    from seqlib.runs import RESULTS_VERSION
+
+    ref = RunConfig(activation="exponential")
+    assert "fast" not in ref.to_dict()                     # keys of runs made before the option are unchanged
+    text = json.dumps({"config": {k: v for k, v in ref.to_dict().items()}, "results_version": RESULTS_VERSION},
+                      sort_keys=True)
+    assert ref.key == hashlib.sha256(text.encode()).hexdigest()[:16]
+    fast = RunConfig(activation="exponential", fast=True)
+    assert fast.key != ref.key and fast.to_dict()["fast"] is True and fast.label.endswith("/fast")
+    assert RunConfig.from_dict(fast.to_dict()) == fast and RunConfig.from_dict(ref.to_dict()) == ref
+    kinds = {type(layer) for layer in fast.build(200, 12).layers}
+    assert FusedBatchNormalization in kinds and FastDropout in kinds
+    assert not kinds & {FusedBatchNormalization, FastDropout} & {type(x) for x in ref.build(200, 12).layers}
+
+
 def test_the_papers_data_has_one_key_however_spelled():
     assert RunConfig(task="task1", n_sequences=30_000, data_seed=33).key == RunConfig(task="task1").key
     assert RunConfig(task="task1", n_sequences=3_000).key != RunConfig(task="task1").key

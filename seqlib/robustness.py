@@ -488,3 +488,138 @@ def claim_verdicts(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE)
                     "this book (median)": ", ".join(f"{v:.2f}" for v in ours),
                     "paper": ", ".join(f"{v:.2f}" for v in paper), "verdict": verdict(ours, paper, tolerance)})
     return pd.DataFrame(out)
+
+
+# ----------------------------------------------------------------------------- figures
+
+def _paper_points(figure: str, model: str, activation: str, prefix: str) -> pd.DataFrame:
+    from .paper import paper_numbers
+
+    p = paper_numbers(figure=figure, model=model, activation=activation)
+    p = p[p["statistic"].str.startswith(f"match_fraction@{prefix}")].copy()
+    p["x"] = p["statistic"].str.split("@").str[1].str.removeprefix(prefix)
+    return p
+
+
+def plot_conditions(table: pd.DataFrame, x: str, figure: str, *, variants: Sequence[str], order: Sequence | None = None,
+                    value: str = "match_fraction", title: str | None = None):
+    """One panel per variant: our per-run values per condition (points, median bar) and the paper's median
+    (red cross), e.g. Supp Fig 5a (``x="initializer"``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`control_table` rows (``variant``, ``x``, ``value``, ``model``, ``activation``).
+    x : str
+        Column holding the condition (its values must be the text after ``@`` in the paper's statistic).
+    figure : str
+        The paper's figure for the red crosses (``"Supp 5a"``).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    order = list(order) if order is not None else sorted(table[x].astype(str).unique())
+    fig, axes = plt.subplots(1, len(variants), figsize=(3.6 * len(variants), 3.2), sharey=True, squeeze=False)
+    for ax, variant in zip(axes[0], variants):
+        model, activation = VARIANTS[variant]
+        sub = table[table["variant"] == variant]
+        for i, cond in enumerate(order):
+            vals = sub.loc[sub[x].astype(str) == cond, value].astype(float).dropna()
+            if len(vals):
+                ax.scatter(np.full(len(vals), i) + np.linspace(-0.1, 0.1, len(vals)), vals, s=14, color="C0")
+                ax.hlines(vals.median(), i - 0.25, i + 0.25, color="C0", lw=2)
+        p = _paper_points(figure, model, activation, "")
+        p = p[p["x"].isin(order)]
+        ax.scatter([order.index(c) for c in p["x"]], p["value"], marker="x", color="C3", s=40, zorder=3,
+                   label="paper (median)")
+        ax.set_xticks(range(len(order)))
+        ax.set_xticklabels(order, rotation=45, ha="right", fontsize=8)
+        ax.set_title(variant)
+        ax.set_ylim(-0.05, 1.05)
+    axes[0][0].set_ylabel(value.replace("_", " "))
+    axes[0][-1].legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sweep(table: pd.DataFrame, x: str, figure: str, prefix: str, *, lines: Sequence[tuple[str, str, str]],
+               value: str = "match_fraction", xlabel: str | None = None, title: str | None = None):
+    """Medians with quartile bands of our runs against the paper's curve, on a log x axis (Supp Figs 5b, 9).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`control_table` rows with the numeric column ``x`` (``sigma`` or ``scale``).
+    prefix : str
+        The condition prefix in the paper's statistic (``"sigma="``, ``"scale="``).
+    lines : sequence of (label, model, activation)
+        Which of our groups to draw, with the paper row each is compared with.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for k, (label, model, activation) in enumerate(lines):
+        color = f"C{k}"
+        acts = ("exponential", "exp_scale") if activation == "exp_scale" else (activation,)
+        sub = table[(table["model"] == model) & table["activation"].isin(acts)]
+        if len(sub):
+            curve = median_curve(sub.assign(group=label), x, by="group", value=value)
+            ax.plot(curve[x], curve["median"], "o-", color=color, label=f"{label} (this book)")
+            ax.fill_between(curve[x], curve["q1"], curve["q3"], color=color, alpha=0.2)
+        p = _paper_points(figure, model, activation, prefix)
+        if len(p):
+            ax.plot(p["x"].astype(float), p["value"], "--", color=color, alpha=0.8, label=f"{label} (paper)")
+    ax.set_xscale("log")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(value.replace("_", " "))
+    ax.legend(fontsize=7, loc="best")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_histories(history: pd.DataFrame, columns: Sequence[str] = ("loss", "val_loss", "val_aupr"), *,
+                   title: str | None = None):
+    """Per-epoch curves of every run, one panel per column, coloured by activation (Supp Fig 3); for
+    ``("grad_mean",)`` the mean ± std band of the first-layer kernel gradient is drawn (Supp Fig 4).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    columns = list(columns)
+    fig, axes = plt.subplots(1, len(columns), figsize=(3.8 * len(columns), 3.0), squeeze=False)
+    acts = list(dict.fromkeys(history["activation"]))
+    for ax, col in zip(axes[0], columns):
+        for k, act in enumerate(acts):
+            for j, (_, run) in enumerate(history[history["activation"] == act].groupby("key", sort=False)):
+                label = act if j == 0 else None
+                if col == "grad_mean":
+                    run = run.dropna(subset=["grad_mean"])
+                    if not len(run):
+                        continue
+                    ax.plot(run["epoch"], run["grad_mean"], color=f"C{k}", label=label)
+                    ax.fill_between(run["epoch"], run["grad_mean"] - run["grad_std"],
+                                    run["grad_mean"] + run["grad_std"], color=f"C{k}", alpha=0.15)
+                else:
+                    ax.plot(run["epoch"], run[col], color=f"C{k}", label=label, alpha=0.8)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("first-layer kernel gradient (mean ± std)" if col == "grad_mean" else col)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

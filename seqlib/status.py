@@ -176,15 +176,15 @@ def status_markdown(records: Iterable[dict], *, built: str | None = None) -> str
              f"Generated from the executed chapters when the book was built ({built}). Every number below was "
              "measured by that build; nothing on this page is typed by hand.", "",
              "## Chapters", "",
-             "| chapter | profile | wall time | runs trained | runs loaded from cache | figures |",
-             "|---|---|---|---|---|---|"]
-    total = 0.0
+             "| chapter | profile | wall time | share of the total | runs trained | runs loaded from cache | figures |",
+             "|---|---|---|---|---|---|---|"]
+    total = sum(r["seconds"] or 0.0 for r in records)
     for r in records:
         s = r["status"] or {}
-        total += r["seconds"] or 0.0
+        share = f"{100 * r['seconds'] / total:.0f} %" if r["seconds"] and total else "–"
         lines.append(f"| {{doc}}`{r['chapter']}` | {s.get('profile', r['parameters'].get('profile', '?'))} | "
-                     f"{_minutes(r['seconds'])} | {s.get('runs_trained', '?')} | {s.get('runs_loaded', '?')} | "
-                     f"{r['figures']} |")
+                     f"{_minutes(r['seconds'])} | {share} | {s.get('runs_trained', '?')} | "
+                     f"{s.get('runs_loaded', '?')} | {r['figures']} |")
     lines += ["", f"All chapters together: {_minutes(total)}.", "",
               "## Parameters per chapter", "",
               "Parameters are those papermill injected (empty: the notebook's defaults), then the chapter's "

@@ -53,8 +53,8 @@ def test_status_page_lists_every_chapter_with_time_runs_and_environment(tmp_path
     out = status.status_page(tmp_path)
     text = out.read_text()
     assert out == tmp_path / "status.md"
-    assert "| {doc}`01_a` | tiny | 30 s | 2 | 0 | 1 |" in text
-    assert "| {doc}`02_b` | tiny | 2.5 min | 0 | 2 | 1 |" in text
+    assert "| {doc}`01_a` | tiny | 30 s | 17 % | 2 | 0 | 1 |" in text
+    assert "| {doc}`02_b` | tiny | 2.5 min | 83 % | 0 | 2 | 1 |" in text
     assert "failed" not in text
     assert "All chapters together: 3.0 min." in text
     assert "| tensorflow | 2.21.0 |" in text and "| epochs | 3 |" in text

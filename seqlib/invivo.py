@@ -39,7 +39,7 @@ __all__ = ["INVIVO_TASKS", "ACTIVATIONS", "BASSET_CLASS", "PLOT_WINDOWS", "Motif
            "invivo_configs", "forward_rows", "positive_sequences", "position_scores", "gini", "top_mass",
            "run_position_saliency", "sparsity_table", "paired_test", "filter_hits", "matched_tfs", "family_motifs",
            "scan_hits", "scan_enrichment", "invivo_task", "base_task", "peak_agreement", "agreement_table",
-           "top_examples", "hits_as_ppm"]
+           "top_examples"]
 
 
 @dataclass(frozen=True)
@@ -586,6 +586,12 @@ def top_examples(runs: Sequence, X, k: int = 2, output: int = 0) -> np.ndarray:
     """The rule for the logo examples: the ``k`` sequences of ``X`` with the highest predicted probability,
     averaged over ``runs`` (e.g. the relu and exponential models of trial 0), best first.
 
+    Parameters
+    ----------
+    runs : sequence of seqlib.runs.Run or keras.Model
+        Runs, or their already loaded models.
+    X : array_like, shape=(N, L, 4)
+
     Returns
     -------
     numpy.ndarray, shape=(k,)
@@ -596,25 +602,7 @@ def top_examples(runs: Sequence, X, k: int = 2, output: int = 0) -> np.ndarray:
     if not runs:
         raise ValueError("top_examples needs at least one run")
     X = check_one_hot(X, allow_n=True)
-    mean = np.mean([predict_output(r.load_model(), X, output=output) for r in runs], axis=0)
+    models = [r.load_model() if hasattr(r, "load_model") else r for r in runs]
+    mean = np.mean([predict_output(m, X, output=output) for m in models], axis=0)
     return np.argsort(-mean, kind="stable")[:int(k)]
 
-
-def hits_as_ppm(X, hits) -> np.ndarray:
-    """A stand-in "ground truth" PPM for :func:`seqlib.plotting.plot_attribution_maps`: the one-hot base at a
-    hit position (2 bits, shaded), uniform elsewhere (0 bits, not shaded).
-
-    Parameters
-    ----------
-    X : array_like, shape=(L, 4) or (N, L, 4)
-    hits : array_like, shape=(L,) or (N, L), bool
-
-    Returns
-    -------
-    numpy.ndarray, same shape as X
-    """
-    X = np.asarray(X, dtype=float)
-    hits = np.asarray(hits, bool)
-    if hits.shape != X.shape[:-1]:
-        raise ShapeError(f"hits {hits.shape} must match X {X.shape} without its last axis")
-    return np.where(hits[..., None] & (X.max(-1, keepdims=True) == 1), X, 0.25)

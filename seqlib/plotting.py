@@ -503,3 +503,33 @@ def plot_background_sweep(table, value: str = "auroc", *, x: str = "n_references
         handles.append(plt.Line2D([], [], ls="--", color="0.3", label="paper (dashed)"))
     ax.legend(handles=handles, fontsize=7, frameon=False)
     return ax
+
+
+def shade_positions(fig, mask, *, start: int = 0, color: str = "tab:blue", alpha: float = 0.15):
+    """Shade the runs of ``True`` in ``mask`` on every axis of ``fig`` (e.g. motif scan hits under saliency logos).
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        E.g. from :func:`plot_attribution_maps`, whose x axis counts positions from its ``start``.
+    mask : array_like, shape=(L,), bool
+        Positions of the whole sequence; only those from ``start`` on the drawn range are shaded.
+    start : int
+        The first drawn position (the ``start`` given to the plotting function).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    mask = np.asarray(mask, bool)
+    if mask.ndim != 1:
+        raise ValueError(f"mask must have shape (L,); got {mask.shape}")
+    shown = mask[start:].astype(int)
+    edges = np.flatnonzero(np.diff(np.r_[0, shown, 0]))
+    for ax in fig.axes:
+        lo, hi = ax.get_xlim()
+        for a, b in zip(edges[::2], edges[1::2]):
+            if a - 0.5 < hi:
+                ax.axvspan(a - 0.5, min(b - 0.5, hi), color=color, alpha=alpha, lw=0, zorder=-1)
+        ax.set_xlim(lo, hi)
+    return fig

@@ -154,11 +154,19 @@ def test_families_and_matched_tfs():
     assert "IRF1 (1)" in row["tfs"] and "SPI1 (1)" in row["tfs"]
 
 
-def test_hits_as_ppm_shades_exactly_the_hits():
-    from seqlib.motifs import information_content
-    X = one_hot("ACGTAC")
-    ppm = invivo.hits_as_ppm(X, np.array([0, 1, 1, 0, 0, 0], bool))
-    np.testing.assert_array_equal(information_content(ppm) > 0.01, [False, True, True, False, False, False])
+def test_shade_positions_marks_hit_runs_in_the_drawn_window():
+    import matplotlib
+    matplotlib.use("Agg")
+    from seqlib import plotting
+    X = np.eye(4)[np.arange(40) % 4]
+    fig = plotting.plot_attribution_maps({"a": X * 0.1, "b": X * 0.2}, start=10, end=30)
+    mask = np.zeros(40, bool)
+    mask[5:8] = mask[14:18] = mask[25:35] = True
+    plotting.shade_positions(fig, mask, start=10)
+    spans = [p for p in fig.axes[0].patches if p.get_alpha() == 0.15]
+    assert len(spans) == 2                           # 14-18 and 25-30 (clipped); 5-8 lies before the window
+    with pytest.raises(ValueError):
+        plotting.shade_positions(fig, mask[None], start=10)
 
 
 def test_invivo_configs_pair_trials_and_use_the_fig3_monitor():

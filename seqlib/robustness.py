@@ -32,7 +32,7 @@ __all__ = ["VARIANTS", "INITIALIZERS", "SIGMAS", "SCALES", "THRESHOLDS", "RELEAS
            "variant_config", "variant_of", "init_configs", "sigma_configs", "scale_configs", "modern_configs",
            "control_table", "median_curve", "threshold_sweep", "release_families", "release_family_table",
            "release_table", "history_table", "gradient_summary", "verdict", "claim_verdicts", "paper_table",
-           "newest_release"]
+           "newest_release", "CLAIM_IDS", "claims_rows", "plot_conditions", "plot_sweep", "plot_histories"]
 
 #: The three columns of Supp Fig 5: name → (model, activation).
 VARIANTS = {"relu": ("cnn-deep", "relu"), "exponential": ("cnn-deep", "exponential"),
@@ -427,7 +427,7 @@ def verdict(ours: Sequence[float], paper: Sequence[float], tolerance: float = TO
     """The verdict on one claim from paired medians (ours, paper) over the conditions tested.
 
     Rule: **reproduced** when every tested condition's median lies within ``tolerance`` (0.15 match fraction) of
-    the paper's; **partly** when at least half of them do; **not reproduced** otherwise; **not tested** when no
+    the paper's; **partly** when at least half of them do; **not reproduced** otherwise; **not run** when no
     condition was run at this profile.
     """
     a = np.asarray(ours, dtype=float)
@@ -436,7 +436,7 @@ def verdict(ours: Sequence[float], paper: Sequence[float], tolerance: float = TO
         raise ValueError("ours and paper must pair one value per condition")
     keep = np.isfinite(a) & np.isfinite(b)
     if not keep.any():
-        return "not tested"
+        return "not run"
     close = np.abs(a[keep] - b[keep]) <= tolerance
     if close.all():
         return "reproduced"
@@ -460,6 +460,43 @@ CLAIMS = (
     ("Exp's match fraction holds for PPM thresholds 0.2–0.7 (Supp 15)", "Supp 15", [("cnn-deep", "exponential")]),
     ("Relu stays near 0 at every PPM threshold (Supp 15)", "Supp 15", [("cnn-deep", "relu")]),
 )
+
+
+#: The Claims page's ids (:data:`seqlib.claims.PAPER_CLAIMS`) of the claims in :data:`CLAIMS`: C5 is Supp 5a, C6 the
+#: rest.
+CLAIM_IDS = ("C5", "C5", "C5", "C6", "C6", "C6", "C6", "C6", "C6")
+
+
+def claims_rows(verdicts: pd.DataFrame) -> list[dict]:
+    """The chapter's rows for the Claims page (:func:`seqlib.claims.publish`): one per paper claim id.
+
+    A claim id's verdict combines its sub-claims' (:func:`claim_verdicts`): **reproduced** when every sub-claim
+    that ran is, **not reproduced** when none is reproduced or partly, **partly** in between, **not run** when none
+    ran. ``ours_higher``/``paper_higher`` are the medians over the conditions tested and ``n_pairs`` counts them.
+    """
+    from .claims import PAPER_CLAIMS
+
+    rows = []
+    for cid in dict.fromkeys(CLAIM_IDS):
+        idx = [i for i, c in enumerate(CLAIM_IDS) if c == cid and i < len(verdicts)]
+        sub = verdicts.iloc[idx]
+        ran = sub[sub["verdict"] != "not run"]
+        if not len(ran):
+            verdict = "not run"
+        elif (ran["verdict"] == "reproduced").all():
+            verdict = "reproduced"
+        elif ran["verdict"].isin(["reproduced", "partly"]).any():
+            verdict = "partly"
+        else:
+            verdict = "not reproduced"
+        ours = [float(v) for text in ran["this book (median)"] for v in str(text).split(", ") if v]
+        paper = [float(v) for text in ran["paper"] for v in str(text).split(", ") if v]
+        rows.append({"id": cid, "claim": PAPER_CLAIMS[cid][0],
+                     "statistic": f"match_fraction, each condition within {TOLERANCE} of the paper's median",
+                     "ours_higher": float(np.median(ours)) if ours else np.nan,
+                     "paper_higher": float(np.median(paper)) if paper else np.nan,
+                     "n_pairs": len(ours), "verdict": verdict})
+    return rows
 
 
 def claim_verdicts(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> pd.DataFrame:
@@ -618,7 +655,11 @@ def plot_histories(history: pd.DataFrame, columns: Sequence[str] = ("loss", "val
                     ax.plot(run["epoch"], run[col], color=f"C{k}", label=label, alpha=0.8)
         ax.set_xlabel("epoch")
         ax.set_ylabel("first-layer kernel gradient (mean ± std)" if col == "grad_mean" else col)
-        ax.legend(fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+        else:
+            ax.text(0.5, 0.5, "not recorded for these runs\n(trained before the recorder existed)",
+                    ha="center", va="center", transform=ax.transAxes, fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

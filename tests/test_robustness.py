@@ -207,7 +207,7 @@ def test_paper_table_and_verdicts():
     assert len(table) == 3
     v = R.claim_verdicts([table]).set_index("claim")["verdict"]
     assert v.iloc[0] == "partly"                   # he_normal agrees, glorot_uniform (0.2 vs 0.94) does not
-    assert v.iloc[1] == "not tested"               # no relu rows
+    assert v.iloc[1] == "not run"                  # no relu rows
     assert v.iloc[2] == "not reproduced"           # nobn he_normal 0.5 vs 0.96
 
 
@@ -215,8 +215,8 @@ def test_verdict_rule():
     assert R.verdict([0.9, 0.5], [0.95, 0.56]) == "reproduced"
     assert R.verdict([0.9, 0.0], [0.95, 0.56]) == "partly"
     assert R.verdict([0.1, 0.0], [0.95, 0.56]) == "not reproduced"
-    assert R.verdict([], []) == "not tested"
-    assert R.verdict([np.nan], [0.5]) == "not tested"
+    assert R.verdict([], []) == "not run"
+    assert R.verdict([np.nan], [0.5]) == "not run"
     with pytest.raises(ValueError):
         R.verdict([0.1], [0.1, 0.2])
 
@@ -226,3 +226,15 @@ def test_median_curve():
     c = R.median_curve(t, "sigma")
     assert list(c["sigma"]) == [0.1, 2.0] and list(c["median"]) == pytest.approx([0.3, 0.0])
     assert list(c["n"]) == [2, 1]
+
+
+def test_claims_rows_combine_sub_claims_per_paper_claim():
+    verdicts = pd.DataFrame({"this book (median)": ["0.90", "", "0.10"] + ["0.50, 0.60"] + [""] * 5,
+                             "paper": ["0.94", "", "0.93"] + ["0.56, 0.95"] + [""] * 5,
+                             "verdict": ["reproduced", "not run", "not reproduced", "partly"] + ["not run"] * 5})
+    rows = {r["id"]: r for r in R.claims_rows(verdicts)}
+    assert rows["C5"]["verdict"] == "partly" and rows["C5"]["n_pairs"] == 2
+    assert rows["C5"]["ours_higher"] == pytest.approx(0.5)
+    assert rows["C6"]["verdict"] == "partly" and rows["C6"]["paper_higher"] == pytest.approx(0.755)
+    none = verdicts.assign(verdict="not run", **{"this book (median)": "", "paper": ""})
+    assert {r["verdict"] for r in R.claims_rows(none)} == {"not run"}

@@ -201,11 +201,17 @@ def test_register_basset_round_trips_through_its_spec():
         tasks.register_basset(DATA / "no_such_file.h5")
 
 
+@pytest.fixture(scope="module")
+def shared_results(tmp_path_factory):
+    """One results folder for the Basset tests: the notebook test loads the runs the pipeline test trained."""
+    return tmp_path_factory.mktemp("invivo_results")
+
+
 @pytest.mark.slow
-def test_basset_pipeline_on_the_stand_in(tmp_path, monkeypatch):
+def test_basset_pipeline_on_the_stand_in(shared_results, monkeypatch):
     """The notebook's Basset path end to end on the stand-in: train one epoch per activation, measure sparsity,
     match filters, pick an example."""
-    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path))
+    monkeypatch.setenv("SEQLIB_RESULTS", str(shared_results))
     from seqlib.runs import run_grid
 
     task = tasks.register_basset(FIXTURE).name
@@ -256,3 +262,36 @@ def test_scan_enrichment_separates_planted_positives():
     assert res["coverage_ratio"] > 1 or np.isnan(res["coverage_ratio"])
     with pytest.raises(ShapeError):
         invivo.scan_enrichment(Split(X[:4], y[:4]), [motif])
+
+
+@pytest.mark.slow
+def test_notebook_runs_basset_from_a_supplied_file(shared_results, tmp_path):
+    """Notebook 06 with no ChIP-seq task and the stand-in as ``basset_file``: the Basset section trains, measures
+    and draws (Fig 3a), and says where its data came from."""
+    import json
+    import os
+
+    import papermill as pm
+
+    root = Path(__file__).parent.parent
+    out = tmp_path / "06.ipynb"
+    env = {"SEQLIB_RESULTS": str(shared_results), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        pm.execute_notebook(str(root / "notebooks" / "06_in_vivo.ipynb"), str(out), cwd=str(root / "notebooks"),
+                            parameters={"profile": "tiny", "invivo_tasks": [], "basset_file": str(FIXTURE)},
+                            progress_bar=False)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    cells = json.loads(out.read_text())["cells"]
+    basset = next(c for c in cells if c["cell_type"] == "code" and "basset_path = " in "".join(c["source"]))
+    text = "".join("".join(o.get("text", "")) for o in basset["outputs"])
+    images = [o for o in basset["outputs"] if "image/png" in o.get("data", {})]
+    assert "Basset was not run" not in text
+    assert "exponential" in text and "relu" in text and "gini" in text
+    assert len(images) == 1

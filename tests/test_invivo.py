@@ -16,8 +16,7 @@ FIXTURE = DATA / "basset_invivo.h5"
 
 
 def one_hot(seq: str) -> np.ndarray:
-    return np.eye(4, dtype=np.float32)["ACGT".index(b)] if len(seq) == 1 else \
-        np.stack([np.eye(4, dtype=np.float32)["ACGT".index(b)] for b in seq])
+    return np.stack([np.eye(4, dtype=np.float32)["ACGT".index(b)] for b in seq])
 
 
 # ----------------------------------------------------------------------------- sparsity statistics
@@ -107,8 +106,8 @@ def test_positive_sequences_only_drops_multi_label_and_n():
 
 def test_scan_hits_find_a_planted_site_on_both_strands():
     site = "GAAAGTGAAAGT"
-    motif = Motif("M1", "IRFX", np.clip(one_hot(site), 0.01, None) / np.clip(one_hot(site), 0.01, None).sum(1,
-                                                                                                              keepdims=True))
+    ppm = np.clip(one_hot(site), 0.01, None)
+    motif = Motif("M1", "IRFX", ppm / ppm.sum(1, keepdims=True))
     rng = np.random.default_rng(3)
     X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (2, 60))]
     X[0, 20:32] = one_hot(site)

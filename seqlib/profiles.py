@@ -63,10 +63,10 @@ KEYS = {
     "sigma_variants": "columns of Supp Fig 5b (paper: relu, exponential, exponential-nobn)",
     "scale_values": "scales s of exp(s*z), Supp Fig 9 (paper: 0.001 ... 5, 11 values; s = 1 is the exponential run)",
     "scale_models": "cnn-deep (with first-layer batch norm) and/or cnn-deep-nobn for Supp Fig 9 (paper: cnn-deep)",
-    "ppm_thresholds": "PPM activation thresholds of Supp Fig 15, on trained relu/exponential runs (paper: 0.1 ... 0.9)",
+    "ppm_thresholds": "PPM activation thresholds of Supp Fig 15, on the first robust_trials trained relu/exponential runs of notebook 02 (paper: 0.1 ... 0.9)",
     "modern_activations": "beyond the paper: first-layer activations compared Fig 1c-style (this book: gelu, silu, mish and their shifted-and-scaled variants)",
     "history_activations": "activations whose training histories Supp Figs 3 and 4 show (paper: relu, exponential, modified relu/sigmoid/tanh)",
-    "jaspar_releases": "JASPAR releases the relu/exponential filters are re-scored against (this book: JASPAR2016, JASPAR2026)",
+    "jaspar_releases": "JASPAR releases the first robust_trials relu/exponential runs of notebook 02 are re-scored against (this book: JASPAR2016, JASPAR2026)",
 }
 #: The type of each key: "int", "bool", "int_or_none", "names" (a list of names), "ints" (a list of integers) or
 #: "floats" (a list of numbers).
@@ -196,7 +196,7 @@ PROFILES: dict[str, dict] = {
         "basset_trials": 1,
         "invivo_subsample": None,
         "n_invivo_examples": 2,
-        "robust_epochs": 5,
+        "robust_epochs": 4,
         "robust_trials": 1,
         "robust_paper_monitor": False,
         "init_initializers": ["glorot_uniform"],
@@ -205,7 +205,7 @@ PROFILES: dict[str, dict] = {
         "sigma_variants": ["exponential"],
         "scale_values": [1.0],
         "scale_models": ["cnn-deep"],
-        "ppm_thresholds": [0.2, 0.5, 0.8],
+        "ppm_thresholds": [0.3, 0.5, 0.8],
         "modern_activations": ["gelu"],
         "history_activations": ["relu", "exponential"],
         "jaspar_releases": ["JASPAR2016", "JASPAR2026"],
@@ -328,6 +328,8 @@ def parse_parameter(name: str, value, kind: str):
         return value
     if kind in ("int", "int_or_none"):
         return as_int(value)
+    if kind == "floats" and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        value = [value]                                      # one number: a list of one
     if not isinstance(value, (list, tuple)):
         fail("")
     if kind == "ints":

@@ -238,3 +238,16 @@ def test_claims_rows_combine_sub_claims_per_paper_claim():
     assert rows["C6"]["verdict"] == "partly" and rows["C6"]["paper_higher"] == pytest.approx(0.755)
     none = verdicts.assign(verdict="not run", **{"this book (median)": "", "paper": ""})
     assert {r["verdict"] for r in R.claims_rows(none)} == {"not run"}
+
+
+def test_profile_keys_of_the_chapter_parse_from_papermill_text():
+    from seqlib.profiles import ParameterError
+
+    s = get_profile("tiny", sigma_values="[0.5, 2]", ppm_thresholds="0.3", init_variants="relu,exponential-nobn")
+    assert s["sigma_values"] == [0.5, 2.0] and s["init_variants"] == ["relu", "exponential-nobn"]
+    assert s["ppm_thresholds"] == [0.3]
+    with pytest.raises(ParameterError, match="list of numbers"):
+        get_profile("tiny", scale_values='["a"]')
+    paper = get_profile("paper")
+    assert paper["sigma_values"] == list(R.SIGMAS) and paper["scale_values"] == list(R.SCALES)
+    assert paper["ppm_thresholds"] == list(R.THRESHOLDS) and paper["init_initializers"] == list(R.INITIALIZERS)

@@ -35,6 +35,9 @@ GLUE_KEY = "claims"
 COLUMNS = ["id", "claim", "statistic", "ours_higher", "ours_lower", "paper_higher", "paper_lower", "fraction",
            "n_pairs", "verdict", "beyond"]
 
+#: The verdicts of a beyond-the-paper finding (same rule, no paper range).
+BEYOND_VERDICTS = {"reproduced": "holds", "partly": "partly", "not reproduced": "does not hold"}
+
 #: Where the paper gives a value but no range, our median must lie within this distance of it.
 TOLERANCE = 0.05
 
@@ -127,6 +130,8 @@ def paired_claim(table: pd.DataFrame, *, claim: str, value: str, group: str, hig
         paper_range = (float(paper_higher) - TOLERANCE, float(paper_higher) + TOLERANCE)
     res = claim_verdict(a, b, paper_range)
     verdict = res["verdict"] if res["n_pairs"] else "not run"
+    if beyond:                                             # nothing to reproduce: the finding holds or not
+        verdict = BEYOND_VERDICTS.get(verdict, verdict)
     return {"id": claim_id, "claim": claim, "statistic": value,
             "ours_higher": float(np.median(a)) if len(a) else float("nan"),
             "ours_lower": float(np.median(b)) if len(b) else float("nan"),
@@ -331,7 +336,9 @@ def claims_markdown(rows: Iterable[dict], chapters_present: Iterable[str] = ()) 
            "the means its notebooks print.", ""]
     out += ["## Beyond the paper", ""]
     if beyond_rows:
-        out += ["Findings the paper did not report, judged by the same rule (the paper columns are empty).", "",
+        out += ["Findings the paper did not report, judged by the same rule on paired trials, without a paper range: a "
+                "finding **holds** when it is true in at least 80 % of the pairs, holds **partly** when only the "
+                "median paired difference has its sign, and **does not hold** otherwise.", "",
                 *_table(beyond_rows), ""]
     else:
         out += ["No chapter of this build reported a beyond-the-paper comparison.", ""]

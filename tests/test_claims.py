@@ -98,6 +98,7 @@ def test_attribution_claims_map_ids_and_judge_the_correction_per_method():
     assert list(out["id"][:3]) == ["C7", "C7a", "C8"] and not out["beyond"][:3].any()
     corr = out[out["beyond"]].iloc[0]
     assert corr["n_pairs"] == 3 and corr["fraction"] == 1.0 and corr["ours_higher"] == pytest.approx(0.76)
+    assert corr["verdict"] == "holds"                      # a finding beyond the paper holds or does not
 
 
 def test_a_paper_value_without_a_range_needs_our_median_within_the_tolerance():

@@ -190,6 +190,13 @@ def evaluate(model, split: Split, batch_size: int = 2000) -> dict:
     return result
 
 
+def compile_setting():
+    """The ``jit_compile`` argument for this Keras backend: False on TensorFlow (its XLA path is far slower on a
+    CPU for these small models), ``"auto"`` elsewhere (JAX compiles the training step; eager JAX is two orders of
+    magnitude slower; ``benchmarks/gpu/README.md``)."""
+    return False if load_keras().backend.backend() == "tensorflow" else "auto"
+
+
 def first_layer_kernel(model):
     """The kernel variable of a model's first convolution (shape ``(W, 4, F)``), or None if it has none."""
     for layer in model.layers:
@@ -382,9 +389,11 @@ def fit(model, train: Split, valid: Split, config: TrainConfig = TrainConfig(), 
     """
     import keras
 
+    # TensorFlow: a traced graph without XLA (XLA is ~17x slower on a CPU for these models). JAX and other
+    # backends: Keras' "auto" compiles the step; without it JAX runs every op eagerly (~125x slower on a GPU).
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
                   loss=keras.losses.BinaryCrossentropy(), steps_per_execution=config.steps_per_execution,
-                  jit_compile=False)
+                  jit_compile=compile_setting())
     history = {k: [] for k in ("loss", "val_loss", "val_auroc", "val_aupr", "lr", "seconds")}
     history["best_epoch"] = None
     bar = None

@@ -43,7 +43,8 @@ TOLERANCE = 0.05
 
 RULE = ("A claim \"A beats B\" is **reproduced** when A > B in at least 80 % of this build's trials paired by "
         "seed and our median of A lies inside the paper's range (its interquartile range read from the figure, or "
-        "its mean ± std where only that is printed, or its value ± 0.05 where it gives no spread; where it gives no "
+        "its mean ± std where only that is printed, or its value ± 0.05 where it gives no spread; a range read off "
+        "a figure is widened by its reading error, ±0.01; where it gives no "
         "number at all, the direction alone decides); "
         "**partly** when the median paired difference still has the claimed sign; **not reproduced** otherwise; "
         "**not run** when this build trained nothing for it (the reason is given).")
@@ -139,16 +140,24 @@ def paired_claim(table: pd.DataFrame, *, claim: str, value: str, group: str, hig
             "fraction": res["fraction"], "n_pairs": res["n_pairs"], "verdict": verdict, "beyond": bool(beyond)}
 
 
-def _paper_iqr(figure: str, statistic: str, **filters):
-    """The paper's (median, (q1, q3) or None) for one cell of ``paper_numbers.csv``; NaN median when absent."""
+#: Reading error of a value read off the paper's figures (source "F"): its range is widened by this much.
+READING_ERROR = 0.01
+
+
+def _paper_iqr(figure: str, statistic: str, task: str = "task1", **filters):
+    """The paper's (median, (q1, q3) or None) for one cell of ``paper_numbers.csv``; NaN median when absent.
+    A range read off a figure (source "F") is widened by :data:`READING_ERROR` on each side."""
     from .paper import paper_numbers
 
-    rows = paper_numbers(figure=figure, statistic=statistic, **filters)
+    rows = paper_numbers(figure=figure, statistic=statistic, task=task, **filters)
     if len(rows) != 1:
         return float("nan"), None
     row = rows.iloc[0]
     q = (row["q1"], row["q3"])
-    return float(row["value"]), (None if any(pd.isna(v) for v in q) else (float(q[0]), float(q[1])))
+    if any(pd.isna(v) for v in q):
+        return float(row["value"]), None
+    pad = READING_ERROR if str(row["source"]).strip() == "F" else 0.0
+    return float(row["value"]), (float(q[0]) - pad, float(q[1]) + pad)
 
 
 def filter_claims(table: pd.DataFrame, model: str = "cnn-deep") -> pd.DataFrame:
@@ -345,8 +354,37 @@ def claims_markdown(rows: Iterable[dict], chapters_present: Iterable[str] = ()) 
     return "\n".join(out)
 
 
-def claims_page(chapters_dir, out=None) -> Path:
-    """Write the Claims page from the executed notebooks in ``chapters_dir`` (default ``claims.md`` there)."""
+def record_markdown(csv_path) -> list[str]:
+    """A section of the Claims page from a recorded paper-profile run table (``benchmarks/gpu/*.csv``: one row
+    per run with activation, trial, model, match_fraction, test_auroc, epochs_trained; rows with
+    ``repeat_of_earlier_call`` true are repeats and are dropped): per-activation medians beside the paper's Fig 1c
+    and the C1-C3 verdicts on those runs."""
+    table = pd.read_csv(csv_path)
+    if "repeat_of_earlier_call" in table:
+        table = table[~table["repeat_of_earlier_call"].astype(bool)]
+    first = table.iloc[0]
+    lines = [f"## The paper profile on a GPU (recorded run, `{Path(csv_path).name}`)", "",
+             f"The paper's protocol (at most 100 epochs, early stopping with patience 20, the full Task-1 data), "
+             f"trained on {first.get('device', 'a GPU')} with the Keras backend {first.get('backend', '?')} by "
+             f"`benchmarks/gpu_headline.sh` and scored on the CPU with this package's filter pipeline "
+             f"(`benchmarks/gpu_score.py`); its README gives the commands, versions and timings. It is a record of "
+             f"that run, read from the file, not recomputed by this build.", "",
+             "| model | activation | trials | median match fraction [IQR] | paper | median test AUROC | median epochs |",
+             "|---|---|---|---|---|---|---|"]
+    for (model, act), g in table.groupby(["model", "activation"], sort=False):
+        paper, _ = _paper_iqr("Fig 1c", "match_fraction", model=model, activation=act)
+        q1, q3 = np.percentile(g["match_fraction"], [25, 75])
+        lines.append(f"| {model} | {act} | {len(g)} | {g['match_fraction'].median():.3f} [{q1:.3f}, {q3:.3f}] | "
+                     f"{_num(paper)} | {g['test_auroc'].median():.4f} | {g['epochs_trained'].median():.0f} |")
+    judged = filter_claims(table, model=str(first["model"]))
+    lines += ["", "The same rule on these runs (paired by seed):", "",
+              *_table([{**r, "chapter": "", "profile": "paper (recorded)"} for r in judged.to_dict("records")]), ""]
+    return lines
+
+
+def claims_page(chapters_dir, out=None, records: Sequence = ()) -> Path:
+    """Write the Claims page from the executed notebooks in ``chapters_dir`` (default ``claims.md`` there),
+    with a section per recorded paper-profile run table in ``records`` (:func:`record_markdown`)."""
     from ._io import atomic_path
 
     chapters_dir = Path(chapters_dir)
@@ -354,19 +392,26 @@ def claims_page(chapters_dir, out=None) -> Path:
     rows = [row for nb in notebooks for row in chapter_claims(nb)]
     out = Path(out) if out is not None else chapters_dir / "claims.md"
     with atomic_path(out, suffix=".md") as tmp:
-        tmp.write_text(claims_markdown(rows, [p.stem for p in notebooks]) + "\n")
+        text = claims_markdown(rows, [p.stem for p in notebooks])
+        for record in records:
+            text += "\n" + "\n".join(record_markdown(record))
+        tmp.write_text(text + "\n")
     return out
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m seqlib.claims CHAPTERS_DIR", file=sys.stderr)
+    if not argv:
+        print("usage: python -m seqlib.claims CHAPTERS_DIR [RECORD.csv ...]", file=sys.stderr)
         return 2
     if not Path(argv[0]).is_dir():
         print(f"not a folder of executed chapters: {argv[0]}", file=sys.stderr)
         return 2
-    print(f"claims page: {claims_page(argv[0])}")
+    missing = [r for r in argv[1:] if not Path(r).is_file()]
+    if missing:
+        print(f"no such recorded run table: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    print(f"claims page: {claims_page(argv[0], records=argv[1:])}")
     return 0
 
 

@@ -107,3 +107,20 @@ def test_a_paper_value_without_a_range_needs_our_median_within_the_tolerance():
     assert claims.paired_claim(table, paper_higher=0.88, **kw)["verdict"] == "partly"
     assert claims.paired_claim(table, paper_higher=0.38, **kw)["verdict"] == "reproduced"       # 0.35 within 0.05
     assert claims.paired_claim(table, **kw)["verdict"] == "reproduced"                          # no paper number
+
+
+def test_a_recorded_paper_profile_run_gets_its_own_section(tmp_path):
+    rows = []
+    for t in range(3):
+        for act, mf in (("relu", 0.0), ("exponential", 0.93)):
+            rows.append({"activation": act, "trial": t, "model": "cnn-deep", "match_fraction": mf + 0.01 * t,
+                         "test_auroc": 0.973, "epochs_trained": 90, "repeat_of_earlier_call": False,
+                         "device": "a GPU", "backend": "jax"})
+    rows.append({**rows[0], "match_fraction": 0.5, "repeat_of_earlier_call": True})        # dropped
+    pd.DataFrame(rows).to_csv(tmp_path / "record.csv", index=False)
+    assert claims.main([str(tmp_path), str(tmp_path / "record.csv")]) == 0
+    page = (tmp_path / "claims.md").read_text()
+    assert "## The paper profile on a GPU" in page
+    assert "| cnn-deep | relu | 3 | 0.010 [0.005, 0.015] |" in page
+    assert "paper (recorded)" in page and "**reproduced**" in page.split("## The paper profile")[1]
+    assert claims.main([str(tmp_path), str(tmp_path / "nope.csv")]) == 2

@@ -157,7 +157,7 @@ PROFILES: dict[str, dict] = {
         "robust_paper_monitor": False,
         "init_initializers": ["glorot_uniform"],
         "init_variants": ["exponential"],
-        "sigma_values": [2.0],
+        "sigma_values": [],
         "sigma_variants": ["exponential"],
         "scale_values": [1.0],
         "scale_models": ["cnn-deep"],

@@ -472,7 +472,8 @@ def claims_rows(verdicts: pd.DataFrame) -> list[dict]:
 
     A claim id's verdict combines its sub-claims' (:func:`claim_verdicts`): **reproduced** when every sub-claim
     that ran is, **not reproduced** when none is reproduced or partly, **partly** in between, **not run** when none
-    ran. ``ours_higher``/``paper_higher`` are the medians over the conditions tested and ``n_pairs`` counts them.
+    ran. ``ours_higher``/``paper_higher`` are the medians over the conditions tested, ``n_pairs`` counts them and
+    ``fraction`` is the share of them within :data:`TOLERANCE` of the paper's median.
     """
     from .claims import PAPER_CLAIMS
 
@@ -491,10 +492,13 @@ def claims_rows(verdicts: pd.DataFrame) -> list[dict]:
             verdict = "not reproduced"
         ours = [float(v) for text in ran["this book (median)"] for v in str(text).split(", ") if v]
         paper = [float(v) for text in ran["paper"] for v in str(text).split(", ") if v]
+        close = [abs(o - p) <= TOLERANCE for o, p in zip(ours, paper)]
         rows.append({"id": cid, "claim": PAPER_CLAIMS[cid][0],
-                     "statistic": f"match_fraction, each condition within {TOLERANCE} of the paper's median",
+                     "statistic": f"match_fraction, each condition within {TOLERANCE} of the paper's median "
+                                  "(pairs: conditions, ours vs the paper's)",
                      "ours_higher": float(np.median(ours)) if ours else np.nan,
                      "paper_higher": float(np.median(paper)) if paper else np.nan,
+                     "fraction": float(np.mean(close)) if close else np.nan,
                      "n_pairs": len(ours), "verdict": verdict})
     return rows
 

@@ -234,7 +234,7 @@ def test_claims_rows_combine_sub_claims_per_paper_claim():
                              "verdict": ["reproduced", "not run", "not reproduced", "partly"] + ["not run"] * 5})
     rows = {r["id"]: r for r in R.claims_rows(verdicts)}
     assert rows["C5"]["verdict"] == "partly" and rows["C5"]["n_pairs"] == 2
-    assert rows["C5"]["ours_higher"] == pytest.approx(0.5)
+    assert rows["C5"]["ours_higher"] == pytest.approx(0.5) and rows["C5"]["fraction"] == pytest.approx(0.5)
     assert rows["C6"]["verdict"] == "partly" and rows["C6"]["paper_higher"] == pytest.approx(0.755)
     none = verdicts.assign(verdict="not run", **{"this book (median)": "", "paper": ""})
     assert {r["verdict"] for r in R.claims_rows(none)} == {"not run"}
@@ -251,3 +251,14 @@ def test_profile_keys_of_the_chapter_parse_from_papermill_text():
     paper = get_profile("paper")
     assert paper["sigma_values"] == list(R.SIGMAS) and paper["scale_values"] == list(R.SCALES)
     assert paper["ppm_thresholds"] == list(R.THRESHOLDS) and paper["init_initializers"] == list(R.INITIALIZERS)
+
+
+def test_claims_rows_render_on_the_claims_page():
+    from seqlib import claims
+
+    verdicts = pd.DataFrame({"this book (median)": ["0.90", "", "0.10"] + ["0.50"] + [""] * 5,
+                             "paper": ["0.94", "", "0.93"] + ["0.56"] + [""] * 5,
+                             "verdict": ["reproduced", "not run", "not reproduced", "reproduced"] + ["not run"] * 5})
+    table = claims.publish(R.claims_rows(verdicts), settings={"profile": "tiny"}, show=False)
+    page = claims.claims_markdown(table.to_dict("records"), ["04_initialization_robustness"])
+    assert "C5" in page and "C6" in page

@@ -314,6 +314,11 @@ def _table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def _other_rule(row: dict) -> bool:
+    """A row a chapter judged by another rule than the paired one (its ``statistic`` says which)."""
+    return "within" in str(row.get("statistic") or "")
+
+
 def claims_markdown(rows: Iterable[dict], chapters_present: Iterable[str] = ()) -> str:
     """The Claims page (MyST markdown) from the rows of every chapter."""
     rows = list(rows)
@@ -323,7 +328,7 @@ def claims_markdown(rows: Iterable[dict], chapters_present: Iterable[str] = ()) 
     for cid, (statement, chapter, why) in PAPER_CLAIMS.items():
         mine = [r for r in judged if r.get("id") == cid]
         if mine:
-            paper_rows += [{**r, "claim": f"{cid}: {r['claim']}"} for r in mine]
+            paper_rows += [{**r, "claim": f"{cid}: {r['claim']}" + (" †" if _other_rule(r) else "")} for r in mine]
         else:
             reason = why or ("its chapter reported no trials for it in this build" if chapter in present
                              else "its chapter is not part of this build")
@@ -343,6 +348,11 @@ def claims_markdown(rows: Iterable[dict], chapters_present: Iterable[str] = ()) 
            "A and B are the two sides of each claim in the order it is written (for example exponential / relu); "
            "ours are medians over this build's trials, the paper's are its medians (read from its figures) or "
            "the means its notebooks print.", ""]
+    others = [r for r in paper_rows if _other_rule(r)]
+    if others:
+        out += ["† Judged condition by condition rather than on paired trials, because the paper reports these "
+                "claims as one median per condition: " + "; ".join(sorted({str(r.get('statistic')) for r in others}))
+                + ". The chapter states the rule beside its table.", ""]
     out += ["## Beyond the paper", ""]
     if beyond_rows:
         out += ["Findings the paper did not report, judged by the same rule on paired trials, without a paper range: a "

@@ -307,7 +307,7 @@ def _table(rows: list[dict]) -> list[str]:
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         share = "–" if not r.get("n_pairs") else f"{r['fraction'] * 100:.0f} % of {r['n_pairs']} pairs"
-        chapter = f"{{doc}}`{r['chapter']}`" if r.get("chapter") else "–"
+        chapter = f"{{doc}}`{r['chapter'][:2]} <{r['chapter']}>`" if r.get("chapter") else "–"
         lines.append(f"| {r['claim']} | {chapter} | {_num(r.get('ours_higher'))} / {_num(r.get('ours_lower'))} | "
                      f"{_num(r.get('paper_higher'))} / {_num(r.get('paper_lower'))} | {share} | "
                      f"{r.get('profile') or '–'} | **{r['verdict']}** |")

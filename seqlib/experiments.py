@@ -504,7 +504,8 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
     (median over runs), ``epoch_seconds`` (median seconds per epoch and run, from the runs' histories),
     ``workers`` (runs trained at once), ``auroc_min``/``auroc_max`` (range of the per-activation median test
     AUROC), ``exp_median``, ``relu_median`` and ``best_other`` (median match fraction of the exponential,
-    of relu and of the best other activation), ``paper_auroc`` and ``paper_exp_median`` (the paper's values for ``model``).
+    of relu and of the best other activation), ``paper_auroc``, ``paper_exp_median`` and ``paper_relu_median``
+    (the paper's values for ``model``).
     """
     chosen = [r for r in runs if r.config.model == model]
     if not chosen:
@@ -515,6 +516,7 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
     others = match.drop("exponential", errors="ignore")
     paper_auc = paper_numbers(figure="classification", model=model, statistic="test_auroc")["value"]
     paper_match = paper_numbers(figure="Fig 1c", model=model, statistic="match_fraction", activation="exponential")
+    paper_relu = paper_numbers(figure="Fig 1c", model=model, statistic="match_fraction", activation="relu")
     return {
         "profile_name": settings["profile"],
         "max_epochs": int(settings["epochs"]),
@@ -531,4 +533,5 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
         "best_other": float(others.max()) if len(others) else float("nan"),
         "paper_auroc": float(paper_auc.median()) if len(paper_auc) else float("nan"),
         "paper_exp_median": float(paper_match["value"].iloc[0]) if len(paper_match) else float("nan"),
+        "paper_relu_median": float(paper_relu["value"].iloc[0]) if len(paper_relu) else float("nan"),
     }

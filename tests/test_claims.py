@@ -74,6 +74,7 @@ def test_the_claims_page_lists_every_paper_claim_and_the_beyond_section(tmp_path
 def test_publish_needs_a_claim_and_a_verdict():
     with pytest.raises(ShapeError, match="verdict"):
         claims.publish([{"claim": "x"}], show=False)
+    assert claims.publish([], show=False).empty                   # a chapter that judged nothing
     out = claims.publish([{"claim": "x", "verdict": "partly"}], settings={"profile": "tiny"}, show=False)
     assert list(out.columns) == claims.COLUMNS + ["profile"] and out.loc[0, "profile"] == "tiny"
 

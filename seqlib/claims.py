@@ -399,8 +399,10 @@ def claims_page(chapters_dir, out=None, records: Sequence = ()) -> Path:
     with a section per recorded paper-profile run table in ``records`` (:func:`record_markdown`)."""
     from ._io import atomic_path
 
+    from .status import executed_chapters
+
     chapters_dir = Path(chapters_dir)
-    notebooks = sorted(p for p in chapters_dir.glob("*.ipynb") if not p.name.startswith("."))
+    notebooks = executed_chapters(chapters_dir)
     rows = [row for nb in notebooks for row in chapter_claims(nb)]
     out = Path(out) if out is not None else chapters_dir / "claims.md"
     with atomic_path(out, suffix=".md") as tmp:

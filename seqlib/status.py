@@ -213,11 +213,17 @@ def status_markdown(records: Iterable[dict], *, built: str | None = None) -> str
     return "\n".join(lines)
 
 
+def executed_chapters(chapters_dir) -> list[Path]:
+    """The executed chapters (``NN_*.ipynb``) in ``chapters_dir``, in order; failed runs' copies
+    (``*.failed.ipynb``) and hidden temporaries are left out."""
+    return sorted(p for p in Path(chapters_dir).glob("[0-9][0-9]_*.ipynb") if not p.name.endswith(".failed.ipynb"))
+
+
 def status_page(chapters_dir, out=None) -> Path:
     """Write the Status page for the executed notebooks in ``chapters_dir`` (default out:
     ``chapters_dir/status.md``) atomically and return its path."""
     chapters_dir = Path(chapters_dir)
-    notebooks = sorted(p for p in chapters_dir.glob("[0-9][0-9]_*.ipynb") if not p.name.endswith(".failed.ipynb"))
+    notebooks = executed_chapters(chapters_dir)
     if not notebooks:
         raise FileNotFoundError(f"no executed chapters (NN_*.ipynb) in {chapters_dir}; run `make notebooks` first")
     out = Path(out) if out is not None else chapters_dir / "status.md"

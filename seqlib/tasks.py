@@ -348,6 +348,19 @@ def _meta_label_names(ds: Dataset) -> tuple[str, ...] | None:
     return tuple(str(n) for n in names) if names and len(names) == ds.n_classes else None
 
 
+def _checked_file(path, digest: str | None, what: str) -> tuple[Path, str]:
+    """``(resolved path, sha256)`` of a user's data file; the digest must match ``digest`` when one is given
+    (a worker re-creating a task from its spec must see the contents the task was registered with)."""
+    path = Path(path).resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    actual = file_digest(path)
+    if digest is not None and digest != actual:
+        raise FormatError(f"{path} changed since its task was registered (sha256 {actual[:12]}, expected "
+                          f"{digest[:12]}): register it again to train on the new contents")
+    return path, actual
+
+
 def register_hdf5(path, *, name: str | None = None, motifs: Sequence[str] | None = None,
                   release: str = DEFAULT_RELEASE, reverse_complement: bool = False,
                   monitor: str = "val_auroc", digest: str | None = None) -> Task:
@@ -377,13 +390,7 @@ def register_hdf5(path, *, name: str | None = None, motifs: Sequence[str] | None
     ------
     FileNotFoundError, FormatError, MissingKeyError, ShapeError, SequenceError, UnknownMotifError
     """
-    path = Path(path).resolve()
-    if not path.exists():
-        raise FileNotFoundError(f"data set not found: {path}")
-    actual = file_digest(path)
-    if digest is not None and digest != actual:
-        raise FormatError(f"{path} changed since its task was registered (sha256 {actual[:12]}, expected "
-                          f"{digest[:12]}): register it again to train on the new contents")
+    path, actual = _checked_file(path, digest, "data set")
     ds = load_dataset(path, reverse_complement=reverse_complement)
     ids = None
     if motifs:
@@ -466,13 +473,7 @@ def register_basset(path, *, name: str | None = None, reverse_complement: bool =
     ------
     FileNotFoundError, FormatError, MissingKeyError, ShapeError, SequenceError
     """
-    path = Path(path).resolve()
-    if not path.exists():
-        raise FileNotFoundError(f"Basset file not found: {path}")
-    actual = file_digest(path)
-    if digest is not None and digest != actual:
-        raise FormatError(f"{path} changed since its task was registered (sha256 {actual[:12]}, expected "
-                          f"{digest[:12]}): register it again to train on the new contents")
+    path, actual = _checked_file(path, digest, "Basset file")
     ds = load_basset(path, reverse_complement=reverse_complement)
     spec = {"kind": "basset", "path": str(path), "sha256": actual, "name": name,
             "reverse_complement": reverse_complement, "monitor": monitor}

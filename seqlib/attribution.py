@@ -21,9 +21,10 @@ gradient correction of Majdandzic, Rajesh & Koo (2023, Genome Biology 24:109), w
 position's gradient its mean over the four bases (for one-hot inputs this leaves the sums of standard IG
 and DeepSHAP unchanged).
 
-Input gradients come from the backend's own API (:data:`GRADIENT_BACKENDS`); only TensorFlow is written
-(``tf.GradientTape``; DeepSHAP's modified gradients use ``tf.custom_gradient``). A JAX or PyTorch branch is
-one more function of the same signature in that table.
+Input gradients come from the backend's own API (:data:`GRADIENT_BACKENDS`): TensorFlow (``tf.GradientTape``
+in a ``tf.function``) and JAX (``jax.grad`` of the model's ``stateless_call``, compiled with ``jax.jit``), so
+saliency, mutagenesis and integrated gradients run on either backend. DeepSHAP's modified gradients use
+``tf.custom_gradient`` and are TensorFlow only. A PyTorch branch is one more entry of the same signature.
 
 The paper's numbers (Methods §8): the first 500 positive test sequences of Task 3, 10 shuffled references
 for IG and DeepSHAP, 20 IG steps, every score multiplied by the input before scoring with
@@ -130,22 +131,46 @@ def target_model(model, logit: bool = False):
 
 # ----------------------------------------------------------------------------- backend: gradients
 
-def _tensorflow_gradients(fn: Callable) -> Callable:
-    """TensorFlow branch: a compiled function ``x (B, L, 4) -> d sum(fn(x)) / dx (B, L, 4)``."""
+def _tensorflow_gradients(target, output: int) -> Callable:
+    """TensorFlow branch: a compiled function ``x (B, L, 4) -> d sum(target(x)[:, output]) / dx (B, L, 4)``."""
     import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
     def grad(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = tf.reduce_sum(fn(x))
+            y = tf.reduce_sum(target(x, training=False)[:, output])
         return tape.gradient(y, x)
 
     return lambda x: grad(tf.convert_to_tensor(x, tf.float32)).numpy()
 
 
-#: Backend name -> builder of a compiled input-gradient function. Add ``"jax"`` / ``"torch"`` here.
-GRADIENT_BACKENDS: dict[str, Callable] = {"tensorflow": _tensorflow_gradients}
+def _jax_pure(target, output: int) -> Callable:
+    """``(trainable, non_trainable, x) -> target(x)[:, output]`` as a pure function of the weights, so that a
+    ``jax.jit`` of it reads the model's current weights on every call instead of baking them in."""
+    def pure(trainable, non_trainable, x):
+        y, _ = target.stateless_call(trainable, non_trainable, x, training=False)
+        return y[:, output]
+    return pure
+
+
+def _jax_weights(target) -> tuple[list, list]:
+    return ([v.value for v in target.trainable_variables], [v.value for v in target.non_trainable_variables])
+
+
+def _jax_gradients(target, output: int) -> Callable:
+    """JAX branch: ``jax.grad`` of the summed output with respect to the input, compiled once per model."""
+    import jax
+    import jax.numpy as jnp
+
+    pure = _jax_pure(target, output)
+    grad = jax.jit(jax.grad(lambda tw, nw, x: jnp.sum(pure(tw, nw, x)), argnums=2))
+    return lambda x: np.asarray(grad(*_jax_weights(target), jnp.asarray(x, jnp.float32)))
+
+
+#: Backend name -> builder ``(target model, output index) -> compiled input-gradient function``.
+#: A ``"torch"`` branch would be one more entry.
+GRADIENT_BACKENDS: dict[str, Callable] = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients}
 
 
 #: Compiled functions per model (kind, output, logit) -> callable, so repeated calls do not retrace.
@@ -166,7 +191,7 @@ def _gradient_fn(model, output: int, logit: bool) -> Callable:
         raise UnknownNameError(f"input gradients are implemented for the {', '.join(GRADIENT_BACKENDS)} backend(s); "
                                f"Keras runs on {backend!r}: set KERAS_BACKEND=tensorflow before importing keras")
     return _cached(model, ("gradient", output, logit),
-                   lambda: GRADIENT_BACKENDS[backend](_output_fn(model, output, logit)))
+                   lambda: GRADIENT_BACKENDS[backend](target_model(model, logit), output))
 
 
 def _output_fn(model, output: int, logit: bool) -> Callable:
@@ -178,11 +203,19 @@ def _forward_fn(model, output: int, logit: bool) -> Callable:
     """Compiled ``x (B, L, 4) -> f(x)[:, output] (B,)`` in inference mode."""
     def build():
         fn = _output_fn(model, output, logit)
-        if keras.backend.backend() == "tensorflow":
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
             import tensorflow as tf
 
             compiled = tf.function(fn, reduce_retracing=True)
             return lambda x: compiled(tf.convert_to_tensor(x, tf.float32)).numpy()
+        if backend == "jax":
+            import jax
+            import jax.numpy as jnp
+
+            target = target_model(model, logit)
+            pure = jax.jit(_jax_pure(target, output))
+            return lambda x: np.asarray(pure(*_jax_weights(target), jnp.asarray(x, jnp.float32)))
         return lambda x: keras.ops.convert_to_numpy(fn(x))
 
     return _cached(model, ("forward", output, logit), build)

@@ -381,3 +381,63 @@ def test_correction_effect_and_claims_table():
     assert claims.loc[2, "verdict"] == "partly"
     swapped = table.assign(activation=table["activation"].map({"relu": "exponential", "exponential": "relu"}))
     assert A.claims_table(swapped, classification).loc[0, "verdict"] == "not reproduced"
+
+
+# ----------------------------------------------------------------------------- JAX backend
+
+JAX_ATTRIBUTION = """
+import json, sys
+import numpy as np
+import keras
+from seqlib import attribution as A
+from seqlib.errors import UnknownNameError
+
+tmp = sys.argv[1]
+m = keras.models.load_model(tmp + "/m.keras")
+x = np.load(tmp + "/x.npy")
+out = dict(sal=A.saliency(m, x, output=1), sal_logit=A.saliency(m, x, logit=True, correct=True),
+           ism=A.ism(m, x, output=1), ig=A.integrated_gradients(m, x, variant="standard", n_references=3, seed=1))
+# the compiled functions must read the weights of the moment, not those of their first call
+conv = m.layers[1]
+conv.set_weights([w * 1.5 for w in conv.get_weights()])
+out["sal_after"] = A.saliency(m, x, output=1)
+out["ism_after"] = A.ism(m, x, output=1)
+np.savez(tmp + "/jax_attr.npz", **out)
+try:
+    A.deepshap(m, x, n_references=2)
+    msg = None
+except UnknownNameError as err:
+    msg = str(err)
+json.dump({"backend": keras.backend.backend(), "deepshap": msg}, open(tmp + "/jax.json", "w"))
+"""
+
+
+def test_saliency_ism_and_ig_agree_between_the_tensorflow_and_jax_backends(tmp_path):
+    """A model saved here (TensorFlow) gives the same attributions in a fresh JAX-backend process, also after
+    its weights change; DeepSHAP says clearly that it is TensorFlow only."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    m = tiny_model("exponential", seed=3)
+    m.save(tmp_path / "m.keras")
+    x = one_hot(3, seed=4)
+    np.save(tmp_path / "x.npy", x)
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-c", JAX_ATTRIBUTION, str(tmp_path)], env=env, capture_output=True,
+                          text=True, timeout=400, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = json.loads((tmp_path / "jax.json").read_text())
+    assert info["backend"] == "jax"
+    assert "TensorFlow" in info["deepshap"] and "'jax'" in info["deepshap"]
+    got = np.load(tmp_path / "jax_attr.npz")
+    ref = dict(sal=A.saliency(m, x, output=1), sal_logit=A.saliency(m, x, logit=True, correct=True),
+               ism=A.ism(m, x, output=1), ig=A.integrated_gradients(m, x, variant="standard", n_references=3, seed=1))
+    conv = m.layers[1]
+    conv.set_weights([w * 1.5 for w in conv.get_weights()])
+    ref["sal_after"] = A.saliency(m, x, output=1)
+    ref["ism_after"] = A.ism(m, x, output=1)
+    assert not np.allclose(ref["sal_after"], ref["sal"], atol=1e-6)
+    for key, want in ref.items():
+        np.testing.assert_allclose(got[key], want, rtol=1e-4, atol=1e-6 * np.abs(want).max(), err_msg=key)

@@ -5,6 +5,8 @@
    one ``model.predict`` of those 800 (Keras' default batch of 32), and a Python loop that reshapes.
 2. **per mutant**: one forward pass per mutant (800 per sequence, as Methods §8 counts them), each a compiled
    call on a batch of one; timed on fewer sequences because it is slow.
+2b. **predict per mutant**: the same 800 passes, each through ``model.predict`` as a reader re-typing Methods §8
+   literally would write it (Keras' per-call overhead included); timed on one sequence.
 3. **tangermeme-style**: per sequence, the 3 L mutants built with array indexing and one batched forward pass.
 4. **seqlib**: :func:`seqlib.attribution.mutagenesis`, the 3 L mutants of many sequences per forward pass.
 
@@ -65,6 +67,21 @@ def per_mutant(model, X):
     return out
 
 
+def predict_per_mutant(model, X):
+    """One ``model.predict`` per mutant (4 L per sequence): Methods §8's "800 forward passes" taken literally."""
+    N, L, A = X.shape
+    out = np.zeros((N, L, A))
+    for n, x in enumerate(X):
+        wt = model.predict(x[None], verbose=0)[0, 0]
+        for i in range(L):
+            for a in range(A):
+                new = x.copy()
+                new[i] = 0
+                new[i, a] = 1
+                out[n, i, a] = model.predict(new[None], verbose=0)[0, 0] - wt
+    return out
+
+
 def per_sequence_batch(model, X):
     """One batched forward pass of the 3 L mutants per sequence (the approach of tangermeme's ISM)."""
     f = _forward_fn(model, 0, False)
@@ -92,6 +109,7 @@ def main(argv=None):
     parser.add_argument("--sequences", type=int, default=40, help="sequences for seqlib and the tangermeme-style loop")
     parser.add_argument("--loop-sequences", type=int, default=4, help="sequences for the authors' loop")
     parser.add_argument("--mutant-sequences", type=int, default=1, help="sequences for one pass per mutant")
+    parser.add_argument("--predict-sequences", type=int, default=1, help="sequences for one model.predict per mutant")
     parser.add_argument("--batch", type=int, default=1024, help="seqlib's mutants per forward pass")
     args = parser.parse_args(argv)
 
@@ -106,17 +124,20 @@ def main(argv=None):
     t_tm, d_tm = timed(lambda: per_sequence_batch(model, X))
     t_loop, d_loop = timed(lambda: authors_loop(model, X[:args.loop_sequences]))
     t_mut, d_mut = timed(lambda: per_mutant(model, X[:args.mutant_sequences]))
+    t_pred, d_pred = timed(lambda: predict_per_mutant(model, X[:args.predict_sequences]))
 
-    for name, d in (("tangermeme-style", d_tm), ("authors' loop", d_loop), ("per mutant", d_mut)):
+    for name, d in (("tangermeme-style", d_tm), ("authors' loop", d_loop), ("per mutant", d_mut),
+                    ("predict per mutant", d_pred)):
         err = np.abs(d - d_ours[:len(d)]).max()
         assert err < 1e-4, f"{name} disagrees with seqlib by {err}"
     per_seq = {"seqlib (batched over sequences)": t_ours / args.sequences,
                "tangermeme-style (one pass per sequence)": t_tm / args.sequences,
                "authors' loop (tfomics, predict per sequence)": t_loop / args.loop_sequences,
-               "one forward pass per mutant": t_mut / args.mutant_sequences}
+               "one forward pass per mutant": t_mut / args.mutant_sequences,
+               "one model.predict per mutant": t_pred / args.predict_sequences}
     ours = per_seq["seqlib (batched over sequences)"]
     print(f"CNN-dist, L = 200, seqlib batch {args.batch} mutants, {args.sequences} sequences (authors' loop: {args.loop_sequences}, per mutant: "
-          f"{args.mutant_sequences}); all outputs agree within 1e-4")
+          f"{args.mutant_sequences}, predict per mutant: {args.predict_sequences}); all outputs agree within 1e-4")
     for name, sec in per_seq.items():
         print(f"  {name:48s} {1000 * sec:9.1f} ms per sequence   {sec / ours:8.1f} x seqlib's time")
 

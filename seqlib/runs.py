@@ -58,7 +58,7 @@ RESULTS_VERSION = 1
 #: statistics, scans ...): every cached analysis is named by a hash that includes it (:meth:`Run.cached`).
 ANALYSIS_VERSION = 1
 
-__all__ = ["RunConfig", "Run", "run", "run_grid", "grid", "results_table", "find_run", "runs_dir", "session_tally",
+__all__ = ["RunConfig", "Run", "run", "run_grid", "grid", "results_table", "find_run", "runs_dir", "session_tally", "session_runs",
            "default_workers", "RESULTS_VERSION", "ANALYSIS_VERSION"]
 
 
@@ -487,6 +487,7 @@ def _train_job(payload: tuple, report) -> str:
 
 _tally_lock = threading.Lock()
 _tally = {"trained": 0, "loaded": 0}
+_session_runs: dict[str, dict] = {}
 
 
 def session_tally() -> dict[str, int]:
@@ -508,6 +509,32 @@ def session_tally() -> dict[str, int]:
 def _count(outcome: str, n: int = 1) -> None:
     with _tally_lock:
         _tally[outcome] += n
+
+
+def session_runs() -> dict[str, dict]:
+    """Every distinct run :func:`run_grid` returned in this process so far, by key.
+
+    Returns
+    -------
+    dict
+        ``key -> {"label": str, "outcome": "trained" | "loaded", "train_seconds": float | None}``, where
+        ``train_seconds`` is the training time the run recorded when it was trained (on whichever machine
+        and load that was); a run trained here once counts as trained even if a later call loads it.
+    """
+    with _tally_lock:
+        return {k: dict(v) for k, v in _session_runs.items()}
+
+
+def _note_runs(runs, trained_keys: set) -> None:
+    with _tally_lock:
+        for r in runs:
+            key = r.config.key
+            outcome = "trained" if key in trained_keys else "loaded"
+            if key in _session_runs and _session_runs[key]["outcome"] == "trained":
+                outcome = "trained"
+            seconds = r.history.get("train_seconds") if isinstance(r.history, dict) else None
+            _session_runs[key] = {"label": r.config.label, "outcome": outcome,
+                                  "train_seconds": float(seconds) if seconds is not None else None}
 
 
 def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = None, threads: int = 1,
@@ -585,6 +612,9 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
                 executor.close()
         for outcome in outcomes.values():
             _count(outcome)
+        trained_keys = {key for key, outcome in outcomes.items() if outcome == "trained"}
+    else:
+        trained_keys = set()
     runs = []
     for config in configs:
         finished = _load_finished(config, root / config.key)
@@ -597,6 +627,7 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
                 f"finished run here: the results folder must be storage every worker and this process share "
                 f"(set root= or $SEQLIB_RESULTS to it)")
         runs.append(finished)
+    _note_runs(runs, trained_keys)
     return runs
 
 

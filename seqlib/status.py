@@ -96,11 +96,12 @@ def chapter_footer(settings: dict, chapter: str | None = None) -> dict:
 
     Returns
     -------
-    dict with ``profile``, ``settings``, ``runs_trained``, ``runs_loaded``, ``finished`` (UTC time)
-    and ``environment``; it is also glued into the notebook as ``chapter_status`` and summarised in
+    dict with ``profile``, ``settings``, ``runs_trained``, ``runs_loaded``, ``runs`` (every run by key, with
+    whether it was trained or loaded and its recorded training seconds), ``finished`` (UTC time) and
+    ``environment``; it is also glued into the notebook as ``chapter_status`` and summarised in
     one printed line.
     """
-    from .runs import session_tally
+    from .runs import session_runs, session_tally
 
     tally = session_tally()
     record = {
@@ -108,6 +109,7 @@ def chapter_footer(settings: dict, chapter: str | None = None) -> dict:
         "settings": {k: v for k, v in settings.items() if k != "profile"},
         "runs_trained": int(tally["trained"]),
         "runs_loaded": int(tally["loaded"]),
+        "runs": session_runs(),
         "finished": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "environment": environment(),
     }
@@ -185,8 +187,9 @@ def status_markdown(records: Iterable[dict], *, built: str | None = None) -> str
         lines.append(f"| {{doc}}`{r['chapter']}` | {s.get('profile', r['parameters'].get('profile', '?'))} | "
                      f"{_minutes(r['seconds'])} | {share} | {s.get('runs_trained', '?')} | "
                      f"{s.get('runs_loaded', '?')} | {r['figures']} |")
-    lines += ["", f"All chapters together: {_minutes(total)}.", "",
-              "## Parameters per chapter", "",
+    lines += ["", f"All chapters together: {_minutes(total)}.", ""]
+    lines += fresh_clone_estimate(records)
+    lines += ["## Parameters per chapter", "",
               "Parameters are those papermill injected (empty: the notebook's defaults), then the chapter's "
               "resolved profile.", ""]
     for r in records:
@@ -211,6 +214,72 @@ def status_markdown(records: Iterable[dict], *, built: str | None = None) -> str
               "across processor models the low bits of the weights can differ, because TensorFlow's oneDNN kernels "
               "are chosen per CPU (Methods §4).", ""]
     return "\n".join(lines)
+
+
+def fresh_clone_data(records: list[dict]) -> dict | None:
+    """What a fresh clone would add to this build: the runs this build loaded from a cache that no chapter of
+    it trained, charged to the first chapter that used each.
+
+    Returns
+    -------
+    dict or None
+        ``{"per_chapter": {chapter: (n_runs, train_seconds)}, "workers": int, "n_runs": int,
+        "train_seconds": float, "unrecorded": [chapters without a run record]}``; None when no chapter
+        recorded its runs.
+    """
+    recorded = [r for r in records if r["status"] and isinstance(r["status"].get("runs"), dict)]
+    if not recorded:
+        return None
+    trained = {key for r in recorded for key, run in r["status"]["runs"].items() if run.get("outcome") == "trained"}
+    seen, per_chapter = set(), {}
+    for r in recorded:
+        n, seconds = 0, 0.0
+        for key, run in r["status"]["runs"].items():
+            if key in seen or key in trained:
+                seen.add(key)
+                continue
+            seen.add(key)
+            n += 1
+            seconds += run.get("train_seconds") or 0.0
+        per_chapter[r["chapter"]] = (n, seconds)
+    cpus = [r["status"].get("environment", {}).get("cpu_count") for r in recorded]
+    workers = max(1, min(c for c in cpus if c) if any(cpus) else 1)
+    return {"per_chapter": per_chapter, "workers": workers,
+            "n_runs": sum(n for n, _ in per_chapter.values()),
+            "train_seconds": sum(sec for _, sec in per_chapter.values()),
+            "unrecorded": [r["chapter"] for r in records if r not in recorded]}
+
+
+def fresh_clone_estimate(records: list[dict]) -> list[str]:
+    """Markdown lines: this build's wall time plus the training a fresh clone would add (see
+    :func:`fresh_clone_data`), chapter by chapter."""
+    data = fresh_clone_data(records)
+    lines = ["## From a fresh clone", ""]
+    if data is None:
+        return lines + ["No chapter recorded its runs, so the time from a fresh clone cannot be estimated.", ""]
+    if data["n_runs"] == 0:
+        return lines + ["Every run this build used was trained by this build: its wall time above is the time "
+                        "from a fresh clone.", ""]
+    W = data["workers"]
+    lines += [f"This build loaded {data['n_runs']} run(s) from a cache that an earlier build trained. Each run "
+              f"recorded its training time when it was trained; a fresh clone trains them again, {W} at a time "
+              f"(one worker per core). The estimate below adds that recorded time, divided by {W}, to the wall "
+              "time of the first chapter that uses each run. It is an estimate, not a measurement: the runs "
+              "were trained under whatever load the machine had then.", "",
+              "| chapter | wall time here | runs a fresh clone adds | their recorded training time | "
+              "estimated from a fresh clone |", "|---|---|---|---|---|"]
+    total = 0.0
+    for r in records:
+        n, seconds = data["per_chapter"].get(r["chapter"], (0, 0.0))
+        estimate = (r["seconds"] or 0.0) + seconds / W
+        total += estimate
+        lines.append(f"| {{doc}}`{r['chapter']}` | {_minutes(r['seconds'])} | {n} | {_minutes(seconds)} | "
+                     f"{_minutes(estimate)} |")
+    lines += ["", f"Estimated from a fresh clone, all chapters: {_minutes(total)}."]
+    if data["unrecorded"]:
+        lines += ["", "These chapters ran before runs were recorded, so runs they loaded are not counted: "
+                  + ", ".join(data["unrecorded"]) + "."]
+    return lines + [""]
 
 
 def executed_chapters(chapters_dir) -> list[Path]:

@@ -221,6 +221,14 @@ def test_session_tally_counts_each_distinct_run_once(tmp_path):
     assert (after["trained"] - before["trained"], after["loaded"] - before["loaded"]) == (1, 2)
     after["trained"] += 100                                        # a copy: the tally itself is unchanged
     assert runs.session_tally()["trained"] == after["trained"] - 100
+    seen = runs.session_runs()
+    assert {k: seen[k]["outcome"] for k in (cached.key, new.key, raced.key)} == {
+        cached.key: "loaded", new.key: "trained", raced.key: "loaded"}
+    assert seen[new.key]["label"] == new.label and seen[new.key]["train_seconds"] is None   # history without it
+    # a run trained here once stays "trained" when a later call loads it; its recorded time is read
+    (tmp_path / new.key / "history.json").write_text(json.dumps({"loss": [1.0], "train_seconds": 12.5}))
+    run_grid([new], root=tmp_path, progress=False, executor=_FailingExecutor())
+    assert runs.session_runs()[new.key] == {"label": new.label, "outcome": "trained", "train_seconds": 12.5}
 
 
 def test_key_lock_excludes_and_leaves_no_file(tmp_path):

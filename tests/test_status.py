@@ -60,6 +60,32 @@ def test_status_page_lists_every_chapter_with_time_runs_and_environment(tmp_path
     assert "| tensorflow | 2.21.0 |" in text and "| epochs | 3 |" in text
 
 
+def test_fresh_clone_estimate_charges_cached_runs_to_the_first_chapter_that_uses_them(tmp_path):
+    env = {"python": "3.11", "git_commit": "abc", "cpu_count": 2}
+    run = lambda outcome, sec: {"label": "x", "outcome": outcome, "train_seconds": sec}  # noqa: E731
+    base = {"profile": "quick", "settings": {}, "runs_trained": 0, "runs_loaded": 0, "environment": env}
+    # 02 loads a (600 s) and b (300 s) from an old cache and trains c; 03 loads a again and c (trained by 02)
+    _executed_notebook(tmp_path / "02_a.ipynb", duration=120, record={
+        **base, "runs": {"a": run("loaded", 600.0), "b": run("loaded", 300.0), "c": run("trained", 50.0)}})
+    _executed_notebook(tmp_path / "03_b.ipynb", duration=60, record={
+        **base, "runs": {"a": run("loaded", 600.0), "c": run("loaded", 50.0), "d": run("loaded", 90.0)}})
+    _executed_notebook(tmp_path / "04_c.ipynb", duration=30, record=base)          # ran before runs were recorded
+    data = status.fresh_clone_data([status.chapter_record(p) for p in status.executed_chapters(tmp_path)])
+    assert data["per_chapter"] == {"02_a": (2, 900.0), "03_b": (1, 90.0)}
+    assert data["workers"] == 2 and data["n_runs"] == 3 and data["train_seconds"] == 990.0
+    assert data["unrecorded"] == ["04_c"]
+    text = status.status_page(tmp_path).read_text()
+    assert "| {doc}`02_a` | 2.0 min | 2 | 15.0 min | 9.5 min |" in text     # 120 s + 900 s / 2
+    assert "| {doc}`03_b` | 60 s | 1 | 1.5 min | 1.8 min |" in text        # 60 s + 90 s / 2
+    assert "Estimated from a fresh clone, all chapters: 11.8 min." in text   # 570 + 105 + 30 s
+    assert "not counted: 04_c." in text
+    # a build that trained everything it used is its own fresh-clone time
+    for p in tmp_path.glob("0*.ipynb"):
+        p.unlink()
+    _executed_notebook(tmp_path / "02_a.ipynb", duration=120, record={**base, "runs": {"c": run("trained", 50.0)}})
+    assert "its wall time above is the time from a fresh clone" in status.status_page(tmp_path).read_text()
+
+
 def test_status_page_without_chapters_is_a_clear_error(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="no executed chapters"):
         status.status_page(tmp_path)

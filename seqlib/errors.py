@@ -56,3 +56,11 @@ class SchedulerError(SeqlibError, ConnectionError):
 
 class ResultsNotSharedError(SeqlibError, RuntimeError):
     """A worker finished a run in a results folder the submitting process cannot see."""
+
+
+class ParameterError(SeqlibError, ValueError):
+    """A profile override or notebook parameter whose value cannot be read as the setting's type."""
+
+
+class SegmentationError(SeqlibError, ValueError):
+    """The authors' segmentation loop cannot score a label row (their code stops with an error there)."""

@@ -17,11 +17,7 @@ import json
 import numbers
 from copy import deepcopy
 
-from .errors import SeqlibError, UnknownNameError
-
-
-class ParameterError(SeqlibError, ValueError):
-    """A profile override or notebook parameter whose value cannot be read as the setting's type."""
+from .errors import ParameterError, UnknownNameError
 
 #: What each key means.
 KEYS = {

@@ -28,7 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import SeqlibError, ShapeError, UnknownNameError
+from .errors import SegmentationError, ShapeError, UnknownNameError
 from .metrics import curve_areas
 from .motifs import Motif, information_content
 
@@ -103,10 +103,6 @@ def segment_instances(labels_row: np.ndarray, scan_row: np.ndarray) -> tuple[np.
 
 #: Ways of cutting a sequence into scored instances, for :func:`localisation`.
 SEGMENTATIONS = ("clean", "authors")
-
-
-class SegmentationError(SeqlibError, ValueError):
-    """The authors' segmentation loop cannot score this label row (their code stops with an error there)."""
 
 
 def _any_nonzero(indices: np.ndarray) -> bool:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -436,7 +436,3 @@ def train_model(build, train: Split, valid: Split, config: TrainConfig = TrainCo
     history = fit(model, train, valid, config, **kwargs)
     return model, history
 
-
-def with_overrides(config: TrainConfig, **overrides) -> TrainConfig:
-    """A copy of ``config`` with non-None ``overrides`` applied."""
-    return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import seqlib.runs as runs
+from _processes import alive, descendants
 from seqlib.errors import ResultsNotSharedError, UnknownNameError
 from seqlib.executors import Executor
 from seqlib.runs import RunConfig, grid, results_table, run, run_grid
@@ -251,26 +252,6 @@ def test_key_lock_excludes_and_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []                           # the holder removes the lock file
 
 
-def _descendants(pid):
-    import psutil
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _alive(processes):
-    import psutil
-    alive = []
-    for p in processes:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
-
-
 def test_two_processes_asking_for_one_run_train_it_once(tmp_path):
     """Both ask while the run is locked; one trains it, the other waits and loads it (not a partial one)."""
     pytest.importorskip("psutil")
@@ -290,7 +271,7 @@ def test_two_processes_asking_for_one_run_train_it_once(tmp_path):
             waiting, deadline = set(), time.time() + 120
             while len(waiting) < 2 and time.time() < deadline:
                 for proc in procs:
-                    for child in _descendants(proc.pid):
+                    for child in descendants(proc.pid):
                         try:
                             if any(f.path == lock for f in child.open_files()):
                                 waiting.add(proc.pid)
@@ -301,7 +282,7 @@ def test_two_processes_asking_for_one_run_train_it_once(tmp_path):
         outs = [proc.communicate(timeout=120) for proc in procs]
     finally:
         for proc in procs:
-            for child in _alive(_descendants(proc.pid)):
+            for child in alive(descendants(proc.pid)):
                 child.kill()
             proc.kill()
     results = []
@@ -333,18 +314,18 @@ def test_killing_seqlib_run_ends_its_workers(tmp_path):
             time.sleep(0.2)
         assert len(list(root.glob(".*.tmp"))) == 2, "both runs never started: " + \
             (tmp_path / "stderr.txt").read_text()[-2000:]
-        children = _descendants(proc.pid)
+        children = descendants(proc.pid)
         workers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
         assert len(workers) == 2, [c.cmdline() for c in children]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         killed = time.time()
-        while _alive(children) and time.time() < killed + 5:
+        while alive(children) and time.time() < killed + 5:
             time.sleep(0.1)
-        left = _alive(children)
+        left = alive(children)
         assert not left, f"still running {time.time() - killed:.1f} s after the kill: {[c.cmdline() for c in left]}"
     finally:
-        for child in _alive(children):
+        for child in alive(children):
             child.kill()
         if proc.poll() is None:
             proc.kill()

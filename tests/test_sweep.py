@@ -10,6 +10,7 @@ import time
 import nbformat
 import pytest
 
+from _processes import alive
 from seqlib.notebooks import build_book, is_current, sweep
 
 
@@ -57,18 +58,6 @@ def test_a_sweep_skips_what_it_already_executed_with_the_same_parameters(tmp_pat
     assert sorted(p.name for p in chapters.iterdir()) == ["01_first.ipynb", "02_second.ipynb", "status.md"]
 
 
-def _alive(processes):
-    import psutil
-    alive = []
-    for p in processes:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
-
-
 def test_a_sweep_killed_and_restarted_does_only_the_missing_work(tmp_path, notebooks):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "sweep"
@@ -90,11 +79,11 @@ def test_a_sweep_killed_and_restarted_does_only_the_missing_work(tmp_path, noteb
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         deadline = time.time() + 15
-        while _alive(children) and time.time() < deadline:
+        while alive(children) and time.time() < deadline:
             time.sleep(0.2)
-        assert not _alive(children), [c.cmdline() for c in _alive(children)]   # its kernel exits with it
+        assert not alive(children), [c.cmdline() for c in alive(children)]   # its kernel exits with it
     finally:
-        for child in _alive(children):
+        for child in alive(children):
             child.kill()
         if proc.poll() is None:
             proc.kill()

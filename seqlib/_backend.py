@@ -12,6 +12,7 @@ Python exceptions are unaffected); set it yourself to see them.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -39,6 +40,21 @@ def _capture_fd2():
             os.close(saved)
 
 
+class _RetracingFilter(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning. seqlib compiles one function per model
+    and attribution method on purpose (cached per model), so scoring twenty models warns twenty times about
+    the design rather than about a problem; every other TensorFlow warning passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _quiet_retracing() -> None:
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _RetracingFilter) for f in logger.filters):
+        logger.addFilter(_RetracingFilter())
+
+
 def load_keras():
     """The ``keras`` module, imported quietly on first use (see the module docstring)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -49,6 +65,7 @@ def load_keras():
         try:
             if backend == "tensorflow":
                 import tensorflow  # noqa: F401
+                _quiet_retracing()
             import keras
         except BaseException:
             text = captured()

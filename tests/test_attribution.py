@@ -441,3 +441,14 @@ def test_saliency_ism_and_ig_agree_between_the_tensorflow_and_jax_backends(tmp_p
     assert not np.allclose(ref["sal_after"], ref["sal"], atol=1e-6)
     for key, want in ref.items():
         np.testing.assert_allclose(got[key], want, rtol=1e-4, atol=1e-6 * np.abs(want).max(), err_msg=key)
+
+
+def test_only_tensorflows_retracing_warning_is_filtered():
+    """Scoring many models compiles one function per model on purpose: TensorFlow's retracing warning is dropped,
+    every other TensorFlow warning still shows."""
+    import logging
+    filters = [f for f in logging.getLogger("tensorflow").filters if type(f).__name__ == "_RetracingFilter"]
+    assert len(filters) == 1
+    record = lambda msg: logging.makeLogRecord({"name": "tensorflow", "levelno": logging.WARNING, "msg": msg})  # noqa: E731
+    assert not filters[0].filter(record("5 out of the last 9 calls to <function f> triggered tf.function retracing."))
+    assert filters[0].filter(record("Gradients do not exist for variables"))

@@ -644,7 +644,8 @@ def deeplift_multipliers(model, X, references, *, output: int = 0, logit: bool =
     """
     backend = keras.backend.backend()
     if backend != "tensorflow":
-        raise UnknownNameError(f"DeepSHAP's modified gradients are written for TensorFlow; Keras runs on {backend!r}")
+        raise UnknownNameError(f"DeepSHAP's modified gradients are written for TensorFlow; Keras runs on {backend!r}: "
+                               "set KERAS_BACKEND=tensorflow for DeepSHAP (saliency, ism and ig run on either)")
     import tensorflow as tf
 
     output = _check_output(model, output)

@@ -281,9 +281,22 @@ def publish(rows, *, settings: dict | None = None, show: bool = True) -> pd.Data
     except ImportError:                                   # outside a book environment
         pass
     if show:
-        shown = table.drop(columns=["beyond", "profile"]).rename(columns={"fraction": "share of pairs"})
-        print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        _show(table.drop(columns=["beyond", "profile"]).rename(columns={"fraction": "share of pairs"}))
     return table
+
+
+def _show(table: pd.DataFrame) -> None:
+    """An HTML table in a notebook (columns wrap on the page, nothing hidden past the right edge); text elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+        in_kernel = get_ipython() is not None and hasattr(get_ipython(), "kernel")
+    except ImportError:
+        in_kernel = False
+    if in_kernel:
+        display(table.style.hide(axis="index").format(precision=3, na_rep=""))
+    else:
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 def chapter_claims(path) -> list[dict]:

@@ -218,7 +218,8 @@ def plot_activation_curves(names: Sequence[str], *, z=None, ax=None, ylim=(-1.5,
 
 
 def boxplot_vs_paper(table, value: str, *, by: str = "activation", panels: str = "model", order=None,
-                     panel_order=None, paper=None, ylabel: str | None = None, ylim=(-0.03, 1.03), labels=None):
+                     panel_order=None, paper=None, ylabel: str | None = None, ylim=(-0.03, 1.03), labels=None,
+                     ncols: int | None = None):
     """Box plots of per-trial ``value`` with the paper's medians drawn beside (one panel per model).
 
     Parameters
@@ -230,6 +231,8 @@ def boxplot_vs_paper(table, value: str, *, by: str = "activation", panels: str =
         the interquartile range as a bar, to the right of each of our boxes.
     labels : dict, optional
         Display names for the ``by`` values.
+    ncols : int, optional
+        Panels per row (default: all in one row); more panels wrap onto further rows.
 
     Returns
     -------
@@ -239,8 +242,12 @@ def boxplot_vs_paper(table, value: str, *, by: str = "activation", panels: str =
 
     order = list(order) if order is not None else list(dict.fromkeys(table[by]))
     panel_order = list(panel_order) if panel_order is not None else list(dict.fromkeys(table[panels]))
-    fig, axes = plt.subplots(1, len(panel_order), figsize=(3.3 * len(panel_order), 3.2), squeeze=False, sharey=True)
-    for ax, panel in zip(axes[0], panel_order):
+    ncols = max(1, min(ncols or len(panel_order), len(panel_order)))
+    nrows = -(-len(panel_order) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 3.2 * nrows), squeeze=False, sharey=True)
+    for ax in axes.ravel()[len(panel_order):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.ravel(), panel_order):
         sub = table[table[panels] == panel]
         data = [sub.loc[sub[by] == k, value].dropna().to_numpy() for k in order]
         pos = np.arange(len(order))
@@ -263,11 +270,12 @@ def boxplot_vs_paper(table, value: str, *, by: str = "activation", panels: str =
         ax.set_title(panel, fontsize=10)
         ax.set_ylim(*ylim)
         ax.spines[["right", "top"]].set_visible(False)
-    axes[0, 0].set_ylabel(ylabel or value)
+    for row in axes:
+        row[0].set_ylabel(ylabel or value)
     handles = [plt.Line2D([], [], color="#9ecae1", lw=8, label="this book (trials)")]
     if paper is not None:
         handles.append(plt.Line2D([], [], color="tab:red", marker="D", lw=0, label="paper median (IQR)"))
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.07 / nrows, 1, 1))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
     return fig
 

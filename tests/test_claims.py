@@ -79,6 +79,12 @@ def test_publish_needs_a_claim_and_a_verdict():
     assert list(out.columns) == claims.COLUMNS + ["profile"] and out.loc[0, "profile"] == "tiny"
 
 
+def test_publish_shows_text_outside_a_notebook(capsys):
+    claims.publish([{"claim": "exp beats relu", "verdict": "partly", "fraction": 0.6667}])
+    text = capsys.readouterr().out
+    assert "exp beats relu" in text and "partly" in text and "0.667" in text and "share of pairs" in text
+
+
 def test_the_command_line_checks_its_argument(tmp_path, capsys):
     assert claims.main([str(tmp_path / "missing")]) == 2
     assert "not a folder" in capsys.readouterr().err

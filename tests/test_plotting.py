@@ -40,6 +40,15 @@ def test_boxplot_draws_ours_and_the_papers_medians():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["relu", "exponential"]
 
 
+def test_boxplot_panels_wrap_into_rows():
+    table = pd.DataFrame({"group": list("abc") * 2, "method": ["m1"] * 3 + ["m2"] * 3, "auroc": np.linspace(0.5, 0.9, 6)})
+    fig = plotting.boxplot_vs_paper(table, "auroc", by="method", panels="group", ncols=2)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(fig.axes) == 4 and [ax.get_title() for ax in shown] == ["a", "b", "c"]
+    assert [ax.get_ylabel() for ax in fig.axes[::2]] == ["auroc", "auroc"]          # one label per row
+    assert fig.get_size_inches()[1] > 2 * 3.0                                      # two rows tall
+
+
 def test_activation_curves_and_pre_post():
     ax = plotting.plot_activation_curves(["relu", "exponential"])
     assert [l.get_label() for l in ax.get_lines() if not l.get_label().startswith("_")] == ["relu", "exponential"]

@@ -281,7 +281,9 @@ def publish(rows, *, settings: dict | None = None, show: bool = True) -> pd.Data
     except ImportError:                                   # outside a book environment
         pass
     if show:
-        _show(table.drop(columns=["beyond", "profile"]).rename(columns={"fraction": "share of pairs"}))
+        _show(pd.DataFrame([{"id": r["id"], "claim": r["claim"], **_cells(r), "verdict": r["verdict"]}
+                            for r in records], columns=["id", "claim", "ours (A / B)", "paper (A / B)", "A > B in",
+                                                        "verdict"]))
     return table
 
 
@@ -294,9 +296,9 @@ def _show(table: pd.DataFrame) -> None:
     except ImportError:
         in_kernel = False
     if in_kernel:
-        display(table.style.hide(axis="index").format(precision=3, na_rep=""))
+        display(table.style.hide(axis="index"))
     else:
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(table.to_string(index=False))
 
 
 def chapter_claims(path) -> list[dict]:
@@ -317,14 +319,22 @@ def _num(value) -> str:
     return str(value)
 
 
+def _cells(r: dict) -> dict:
+    """One claim row's numbers as the Claims page and the chapters show them."""
+    n_pairs = r.get("n_pairs")
+    has_pairs = n_pairs is not None and not (isinstance(n_pairs, float) and not math.isfinite(n_pairs)) and n_pairs
+    return {"ours (A / B)": f"{_num(r.get('ours_higher'))} / {_num(r.get('ours_lower'))}",
+            "paper (A / B)": f"{_num(r.get('paper_higher'))} / {_num(r.get('paper_lower'))}",
+            "A > B in": f"{r['fraction'] * 100:.0f} % of {int(n_pairs)} pairs" if has_pairs else "–"}
+
+
 def _table(rows: list[dict]) -> list[str]:
     lines = ["| claim | chapter | ours (A / B) | paper (A / B) | A > B in | profile | verdict |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
-        share = "–" if not r.get("n_pairs") else f"{r['fraction'] * 100:.0f} % of {r['n_pairs']} pairs"
+        c = _cells(r)
         chapter = f"{{doc}}`{r['chapter'][:2]} <{r['chapter']}>`" if r.get("chapter") else "–"
-        lines.append(f"| {r['claim']} | {chapter} | {_num(r.get('ours_higher'))} / {_num(r.get('ours_lower'))} | "
-                     f"{_num(r.get('paper_higher'))} / {_num(r.get('paper_lower'))} | {share} | "
+        lines.append(f"| {r['claim']} | {chapter} | {c['ours (A / B)']} | {c['paper (A / B)']} | {c['A > B in']} | "
                      f"{r.get('profile') or '–'} | **{r['verdict']}** |")
     return lines
 

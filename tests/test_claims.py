@@ -80,9 +80,11 @@ def test_publish_needs_a_claim_and_a_verdict():
 
 
 def test_publish_shows_text_outside_a_notebook(capsys):
-    claims.publish([{"claim": "exp beats relu", "verdict": "partly", "fraction": 0.6667}])
+    claims.publish([{"claim": "exp beats relu", "verdict": "partly", "fraction": 2 / 3, "n_pairs": 3,
+                     "ours_higher": 0.8444, "ours_lower": 0.0}])
     text = capsys.readouterr().out
-    assert "exp beats relu" in text and "partly" in text and "0.667" in text and "share of pairs" in text
+    assert "exp beats relu" in text and "partly" in text and "67 % of 3 pairs" in text
+    assert "0.844 / 0.000" in text and "– / –" in text                      # ours, and no paper value given
 
 
 def test_the_command_line_checks_its_argument(tmp_path, capsys):

@@ -186,6 +186,10 @@ def test_screenshots_of_landing_page_and_fig1c(built_book, server, browser):
     browser.get(urljoin(server, "index.html"))
     headline = browser.execute_script("return Array.from(document.images).filter(i => i.naturalWidth > 200).length;")
     assert headline >= 1, "the landing page does not show this build's headline figure"
+    landing = browser.execute_script("return document.body.innerText;")
+    assert re.search(r"median match fraction of \d\.\d\d with the exponential", landing), "no filter headline"
+    assert re.search(r"median AUROC of \d\.\d{3} with the exponential activation against \d\.\d{3}", landing), \
+        "no attribution headline from chapter 05 on the landing page"
     assert browser.save_screenshot(str(SCREENSHOTS / "landing.png"))
     browser.get(urljoin(server, "book/chapters/claims.html"))
     text = browser.execute_script("return document.body.innerText;")

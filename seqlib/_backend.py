@@ -59,6 +59,8 @@ def load_keras():
     """The ``keras`` module, imported quietly on first use (see the module docstring)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "keras" in sys.modules:
+        if "tensorflow" in sys.modules:
+            _quiet_retracing()
         return sys.modules["keras"]
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     with _capture_fd2() as captured:

@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import tempfile
+import weakref
 
 
 @contextlib.contextmanager
@@ -58,20 +59,31 @@ def _quiet_retracing() -> None:
 def load_keras():
     """The ``keras`` module, imported quietly on first use (see the module docstring)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if "keras" in sys.modules:
-        if "tensorflow" in sys.modules:
-            _quiet_retracing()
-        return sys.modules["keras"]
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    with _capture_fd2() as captured:
-        try:
-            if backend == "tensorflow":
-                import tensorflow  # noqa: F401
-                _quiet_retracing()
-            import keras
-        except BaseException:
-            text = captured()
-            if text:
-                sys.stderr.write(text)
-            raise
-    return keras
+    if "keras" not in sys.modules:
+        backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+        with _capture_fd2() as captured:
+            try:
+                if backend == "tensorflow":
+                    import tensorflow  # noqa: F401
+                import keras  # noqa: F401
+            except BaseException:
+                text = captured()
+                if text:
+                    sys.stderr.write(text)
+                raise
+    if "tensorflow" in sys.modules:        # also when Keras was imported before seqlib
+        _quiet_retracing()
+    return sys.modules["keras"]
+
+
+#: Compiled functions per model (key -> callable), dropped with the model.
+_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def per_model(model, key: tuple, build):
+    """``build()`` once per ``model`` and ``key``, kept while the model lives: compiled functions (a traced
+    ``tf.function``, a ``jax.jit``) are reused on later calls instead of being traced again."""
+    cache = _COMPILED.setdefault(model, {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]

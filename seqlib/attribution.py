@@ -34,14 +34,13 @@ for IG and DeepSHAP, 20 IG steps, every score multiplied by the input before sco
 from __future__ import annotations
 
 import json
-import weakref
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
-from ._backend import load_keras
+from ._backend import load_keras, per_model
 from ._validate import check_one_hot
 from .errors import FormatError, ShapeError, UnknownNameError
 
@@ -131,15 +130,22 @@ def target_model(model, logit: bool = False):
 
 # ----------------------------------------------------------------------------- backend: gradients
 
+def _output_fn(target, output: int) -> Callable:
+    """``x (B, L, 4) -> target(x)[:, output] (B,)`` in inference mode."""
+    return lambda x: target(x, training=False)[:, output]
+
+
 def _tensorflow_gradients(target, output: int) -> Callable:
     """TensorFlow branch: a compiled function ``x (B, L, 4) -> d sum(target(x)[:, output]) / dx (B, L, 4)``."""
     import tensorflow as tf
+
+    fn = _output_fn(target, output)
 
     @tf.function(reduce_retracing=True)
     def grad(x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            y = tf.reduce_sum(target(x, training=False)[:, output])
+            y = tf.reduce_sum(fn(x))
         return tape.gradient(y, x)
 
     return lambda x: grad(tf.convert_to_tensor(x, tf.float32)).numpy()
@@ -173,52 +179,36 @@ def _jax_gradients(target, output: int) -> Callable:
 GRADIENT_BACKENDS: dict[str, Callable] = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients}
 
 
-#: Compiled functions per model (kind, output, logit) -> callable, so repeated calls do not retrace.
-_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _cached(model, key: tuple, build: Callable) -> Callable:
-    per_model = _COMPILED.setdefault(model, {})
-    if key not in per_model:
-        per_model[key] = build()
-    return per_model[key]
-
-
 def _gradient_fn(model, output: int, logit: bool) -> Callable:
     """Compiled ``x (B, L, 4) -> d f(x)[:, output] / dx (B, L, 4)`` through :data:`GRADIENT_BACKENDS`."""
     backend = keras.backend.backend()
     if backend not in GRADIENT_BACKENDS:
         raise UnknownNameError(f"input gradients are implemented for the {', '.join(GRADIENT_BACKENDS)} backend(s); "
                                f"Keras runs on {backend!r}: set KERAS_BACKEND=tensorflow before importing keras")
-    return _cached(model, ("gradient", output, logit),
+    return per_model(model, ("attribution gradient", output, logit),
                    lambda: GRADIENT_BACKENDS[backend](target_model(model, logit), output))
-
-
-def _output_fn(model, output: int, logit: bool) -> Callable:
-    target = target_model(model, logit)
-    return lambda x: target(x, training=False)[:, output]
 
 
 def _forward_fn(model, output: int, logit: bool) -> Callable:
     """Compiled ``x (B, L, 4) -> f(x)[:, output] (B,)`` in inference mode."""
     def build():
-        fn = _output_fn(model, output, logit)
+        target = target_model(model, logit)
         backend = keras.backend.backend()
         if backend == "tensorflow":
             import tensorflow as tf
 
-            compiled = tf.function(fn, reduce_retracing=True)
+            compiled = tf.function(_output_fn(target, output), reduce_retracing=True)
             return lambda x: compiled(tf.convert_to_tensor(x, tf.float32)).numpy()
         if backend == "jax":
             import jax
             import jax.numpy as jnp
 
-            target = target_model(model, logit)
             pure = jax.jit(_jax_pure(target, output))
             return lambda x: np.asarray(pure(*_jax_weights(target), jnp.asarray(x, jnp.float32)))
+        fn = _output_fn(target, output)
         return lambda x: keras.ops.convert_to_numpy(fn(x))
 
-    return _cached(model, ("forward", output, logit), build)
+    return per_model(model, ("attribution forward", output, logit), build)
 
 
 def predict_output(model, X, *, output: int = 0, logit: bool = False, batch_size: int = 1024) -> np.ndarray:
@@ -668,7 +658,7 @@ def deeplift_multipliers(model, X, references, *, output: int = 0, logit: bool =
 
         return multipliers
 
-    multipliers = _cached(model, ("deeplift", output, logit), build)
+    multipliers = per_model(model, ("deeplift", output, logit), build)
 
     batch_size = _check_batch(batch_size)
     return np.concatenate([multipliers(tf.constant(X[i:i + batch_size]), tf.constant(R[i:i + batch_size])).numpy()

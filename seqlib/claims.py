@@ -322,7 +322,7 @@ def _num(value) -> str:
 def _cells(r: dict) -> dict:
     """One claim row's numbers as the Claims page and the chapters show them."""
     n_pairs = r.get("n_pairs")
-    has_pairs = n_pairs is not None and not (isinstance(n_pairs, float) and not math.isfinite(n_pairs)) and n_pairs
+    has_pairs = pd.notna(n_pairs) and n_pairs > 0
     return {"ours (A / B)": f"{_num(r.get('ours_higher'))} / {_num(r.get('ours_lower'))}",
             "paper (A / B)": f"{_num(r.get('paper_higher'))} / {_num(r.get('paper_lower'))}",
             "A > B in": f"{r['fraction'] * 100:.0f} % of {int(n_pairs)} pairs" if has_pairs else "–"}

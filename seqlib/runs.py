@@ -529,11 +529,9 @@ def _note_runs(runs, trained_keys: set) -> None:
     with _tally_lock:
         for r in runs:
             key = r.config.key
-            outcome = "trained" if key in trained_keys else "loaded"
-            if key in _session_runs and _session_runs[key]["outcome"] == "trained":
-                outcome = "trained"
-            seconds = r.history.get("train_seconds") if isinstance(r.history, dict) else None
-            _session_runs[key] = {"label": r.config.label, "outcome": outcome,
+            trained = key in trained_keys or _session_runs.get(key, {}).get("outcome") == "trained"
+            seconds = r.history.get("train_seconds")
+            _session_runs[key] = {"label": r.config.label, "outcome": "trained" if trained else "loaded",
                                   "train_seconds": float(seconds) if seconds is not None else None}
 
 

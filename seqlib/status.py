@@ -231,19 +231,13 @@ def fresh_clone_data(records: list[dict]) -> dict | None:
     if not recorded:
         return None
     trained = {key for r in recorded for key, run in r["status"]["runs"].items() if run.get("outcome") == "trained"}
-    seen, per_chapter = set(), {}
+    seen, per_chapter = set(trained), {}
     for r in recorded:
-        n, seconds = 0, 0.0
-        for key, run in r["status"]["runs"].items():
-            if key in seen or key in trained:
-                seen.add(key)
-                continue
-            seen.add(key)
-            n += 1
-            seconds += run.get("train_seconds") or 0.0
-        per_chapter[r["chapter"]] = (n, seconds)
+        new = [run for key, run in r["status"]["runs"].items() if key not in seen]
+        seen.update(r["status"]["runs"])
+        per_chapter[r["chapter"]] = (len(new), sum(run.get("train_seconds") or 0.0 for run in new))
     cpus = [r["status"].get("environment", {}).get("cpu_count") for r in recorded]
-    workers = max(1, min(c for c in cpus if c) if any(cpus) else 1)
+    workers = min((c for c in cpus if c), default=1)
     return {"per_chapter": per_chapter, "workers": workers,
             "n_runs": sum(n for n, _ in per_chapter.values()),
             "train_seconds": sum(sec for _, sec in per_chapter.values()),

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._backend import load_keras
+from ._backend import load_keras, per_model
 from .datasets import Split
 from .errors import TrainingDivergedError
 from .metrics import binary_crossentropy, classification_metrics
@@ -234,40 +234,39 @@ def first_layer_gradient(model, X, y, batch_size: int = 500) -> np.ndarray | Non
     X = np.asarray(X, dtype=np.float32)
     y = np.asarray(y, dtype=np.float32)
     bce = keras.losses.BinaryCrossentropy()
-    total = np.zeros(tuple(kernel.shape), dtype=np.float64)
     if backend == "tensorflow":
         import tensorflow as tf
 
-        grad = getattr(model, "_seqlib_first_layer_gradient", None)
-        if grad is None:                     # compiled once per model, kept on it for the next epochs
+        def build():
             @tf.function(reduce_retracing=True)
             def grad(xb, yb):
                 with tf.GradientTape() as tape:
                     loss = bce(yb, model(xb, training=False))
                 return tape.gradient(loss, kernel.value)
-            model._seqlib_first_layer_gradient = grad
-        for i in range(0, len(X), batch_size):
-            xb, yb = X[i:i + batch_size], y[i:i + batch_size]
-            total += np.asarray(grad(xb, yb), dtype=np.float64) * len(xb)
+            return grad
+
+        batch_gradient = per_model(model, ("first-layer gradient",), build)
     else:
         import jax
 
         trainable = [v.value for v in model.trainable_variables]
         others = [v.value for v in model.non_trainable_variables]
         index = next(i for i, v in enumerate(model.trainable_variables) if v is kernel)
-        grad = getattr(model, "_seqlib_first_layer_gradient", None)
-        if grad is None:                     # compiled once per model, kept on it for the next epochs
+
+        def build():
             def loss_of(k, trainable, others, xb, yb):
                 values = list(trainable)
                 values[index] = k
                 out, _ = model.stateless_call(values, others, xb, training=False)
                 return bce(yb, out)
+            return jax.jit(jax.grad(loss_of))
 
-            grad = jax.jit(jax.grad(loss_of))
-            model._seqlib_first_layer_gradient = grad
-        for i in range(0, len(X), batch_size):
-            xb, yb = X[i:i + batch_size], y[i:i + batch_size]
-            total += np.asarray(grad(trainable[index], trainable, others, xb, yb), dtype=np.float64) * len(xb)
+        grad = per_model(model, ("first-layer gradient",), build)
+        batch_gradient = lambda xb, yb: grad(trainable[index], trainable, others, xb, yb)  # noqa: E731
+    total = np.zeros(tuple(kernel.shape), dtype=np.float64)
+    for i in range(0, len(X), batch_size):
+        xb, yb = X[i:i + batch_size], y[i:i + batch_size]
+        total += np.asarray(batch_gradient(xb, yb), dtype=np.float64) * len(xb)
     return total / len(X)
 
 

@@ -385,24 +385,31 @@ def test_correction_effect_and_claims_table():
 
 # ----------------------------------------------------------------------------- JAX backend
 
+def attributions_to_compare(m, x) -> dict:
+    """The maps the backend test compares, computed the same way in both processes: saliency (probability, and
+    logit with correction), ISM and standard IG, then saliency and ISM again after the first convolution's
+    weights change (compiled functions must read the weights of the moment, not those of their first call)."""
+    out = dict(sal=A.saliency(m, x, output=1), sal_logit=A.saliency(m, x, logit=True, correct=True),
+               ism=A.ism(m, x, output=1), ig=A.integrated_gradients(m, x, variant="standard", n_references=3, seed=1))
+    conv = m.layers[1]
+    conv.set_weights([w * 1.5 for w in conv.get_weights()])
+    out["sal_after"] = A.saliency(m, x, output=1)
+    out["ism_after"] = A.ism(m, x, output=1)
+    return out
+
+
 JAX_ATTRIBUTION = """
 import json, sys
 import numpy as np
 import keras
-from seqlib import attribution as A
+sys.path.insert(0, "tests")
+from test_attribution import A, attributions_to_compare
 from seqlib.errors import UnknownNameError
 
 tmp = sys.argv[1]
 m = keras.models.load_model(tmp + "/m.keras")
 x = np.load(tmp + "/x.npy")
-out = dict(sal=A.saliency(m, x, output=1), sal_logit=A.saliency(m, x, logit=True, correct=True),
-           ism=A.ism(m, x, output=1), ig=A.integrated_gradients(m, x, variant="standard", n_references=3, seed=1))
-# the compiled functions must read the weights of the moment, not those of their first call
-conv = m.layers[1]
-conv.set_weights([w * 1.5 for w in conv.get_weights()])
-out["sal_after"] = A.saliency(m, x, output=1)
-out["ism_after"] = A.ism(m, x, output=1)
-np.savez(tmp + "/jax_attr.npz", **out)
+np.savez(tmp + "/jax_attr.npz", **attributions_to_compare(m, x))
 try:
     A.deepshap(m, x, n_references=2)
     msg = None
@@ -415,29 +422,19 @@ json.dump({"backend": keras.backend.backend(), "deepshap": msg}, open(tmp + "/ja
 def test_saliency_ism_and_ig_agree_between_the_tensorflow_and_jax_backends(tmp_path):
     """A model saved here (TensorFlow) gives the same attributions in a fresh JAX-backend process, also after
     its weights change; DeepSHAP says clearly that it is TensorFlow only."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    from _processes import run_under_jax
 
     m = tiny_model("exponential", seed=3)
     m.save(tmp_path / "m.keras")
     x = one_hot(3, seed=4)
     np.save(tmp_path / "x.npy", x)
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", JAX_ATTRIBUTION, str(tmp_path)], env=env, capture_output=True,
-                          text=True, timeout=400, cwd=Path(__file__).resolve().parents[1])
+    proc = run_under_jax(JAX_ATTRIBUTION, tmp_path, timeout=400)
     assert proc.returncode == 0, proc.stderr[-3000:]
     info = json.loads((tmp_path / "jax.json").read_text())
     assert info["backend"] == "jax"
     assert "TensorFlow" in info["deepshap"] and "'jax'" in info["deepshap"]
     got = np.load(tmp_path / "jax_attr.npz")
-    ref = dict(sal=A.saliency(m, x, output=1), sal_logit=A.saliency(m, x, logit=True, correct=True),
-               ism=A.ism(m, x, output=1), ig=A.integrated_gradients(m, x, variant="standard", n_references=3, seed=1))
-    conv = m.layers[1]
-    conv.set_weights([w * 1.5 for w in conv.get_weights()])
-    ref["sal_after"] = A.saliency(m, x, output=1)
-    ref["ism_after"] = A.ism(m, x, output=1)
+    ref = attributions_to_compare(m, x)
     assert not np.allclose(ref["sal_after"], ref["sal"], atol=1e-6)
     for key, want in ref.items():
         np.testing.assert_allclose(got[key], want, rtol=1e-4, atol=1e-6 * np.abs(want).max(), err_msg=key)

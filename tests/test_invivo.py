@@ -264,29 +264,20 @@ def test_scan_enrichment_separates_planted_positives():
 
 
 @pytest.mark.slow
-def test_notebook_runs_basset_from_a_supplied_file(shared_results, tmp_path):
+def test_notebook_runs_basset_from_a_supplied_file(shared_results, tmp_path, monkeypatch):
     """Notebook 06 with no ChIP-seq task and the stand-in as ``basset_file``: the Basset section trains, measures
     and draws (Fig 3a), and says where its data came from."""
     import json
-    import os
 
     import papermill as pm
 
     root = Path(__file__).parent.parent
     out = tmp_path / "06.ipynb"
-    env = {"SEQLIB_RESULTS": str(shared_results), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        pm.execute_notebook(str(root / "notebooks" / "06_in_vivo.ipynb"), str(out), cwd=str(root / "notebooks"),
-                            parameters={"profile": "tiny", "invivo_tasks": [], "basset_file": str(FIXTURE)},
-                            progress_bar=False)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    for key, value in {"SEQLIB_RESULTS": str(shared_results), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3"}.items():
+        monkeypatch.setenv(key, value)                  # the kernel inherits them; restored after the test
+    pm.execute_notebook(str(root / "notebooks" / "06_in_vivo.ipynb"), str(out), cwd=str(root / "notebooks"),
+                        parameters={"profile": "tiny", "invivo_tasks": [], "basset_file": str(FIXTURE)},
+                        progress_bar=False)
     cells = json.loads(out.read_text())["cells"]
     basset = next(c for c in cells if c["cell_type"] == "code" and "basset_path = " in "".join(c["source"]))
     text = "".join("".join(o.get("text", "")) for o in basset["outputs"])

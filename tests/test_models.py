@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -15,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 
+from _processes import jax_environment
 from seqlib import models as M
 from seqlib.activations import SeqlibActivation
 from seqlib.errors import ShapeError, UnknownNameError
@@ -389,10 +389,8 @@ def jax_run(tmp_path_factory):
     x = _one_hot(3, 200, seed=5)
     np.save(tmp / "x.npy", x)
     np.save(tmp / "z.npy", np.linspace(-10, 10, 201).astype(np.float32))
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
-           "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(JAX_SCRIPT), str(tmp)],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=REPO, env=jax_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     expected = _np(saved(x, training=False))
     yield {"proc": proc, "tmp": tmp, "expected": expected, "expected_fast": _np(fast(x, training=False))}

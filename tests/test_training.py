@@ -104,9 +104,7 @@ def test_enable_onednn_applies_only_before_tensorflow_is_imported(monkeypatch):
 
 def test_training_under_jax_compiles_the_step_and_learns(tmp_path):
     """Under KERAS_BACKEND=jax the step is compiled ("auto"; eager JAX is ~125x slower) and training works."""
-    import os
-    import subprocess
-    import sys
+    from _processes import run_under_jax
 
     script = (
         "import numpy as np\n"
@@ -121,7 +119,6 @@ def test_training_under_jax_compiles_the_step_and_learns(tmp_path):
         "assert keras.backend.backend() == 'jax' and len(h['loss']) == 1 and np.isfinite(h['loss']).all()\n"
         "assert len(h['grad_mean']) == 1\n"
         "print('ok', h['loss'])\n")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    out = run_under_jax(script, timeout=600)
     assert out.returncode == 0 and "ok" in out.stdout, out.stdout[-2000:] + out.stderr[-3000:]
     assert training.compile_setting() is False                # this process: TensorFlow, no XLA

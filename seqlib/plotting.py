@@ -406,10 +406,7 @@ def plot_attribution_maps(maps: dict, *, ground_truth=None, sequences=None, titl
     for k, (ax, name) in enumerate(zip(axes[int(truth_row):], names)):
         plot_logo(np.asarray(maps[name], dtype=float)[start:end], ax=ax, information=False, ylim=None, ylabel=name)
         if truth is not None:
-            motif = information_content(truth[k][start:end]) > threshold
-            edges = np.flatnonzero(np.diff(np.r_[0, motif.astype(int), 0]))
-            for a, b in zip(edges[::2], edges[1::2]):
-                ax.axvspan(a - 0.5, b - 0.5, color="0.85", zorder=0, lw=0)
+            _shade_runs(ax, information_content(truth[k][start:end]) > threshold, color="0.85", alpha=1.0)
     if title:
         axes[0].set_title(title, fontsize=10)
     fig.tight_layout()
@@ -532,12 +529,17 @@ def shade_positions(fig, mask, *, start: int = 0, color: str = "tab:blue", alpha
     mask = np.asarray(mask, bool)
     if mask.ndim != 1:
         raise ValueError(f"mask must have shape (L,); got {mask.shape}")
-    shown = mask[start:].astype(int)
-    edges = np.flatnonzero(np.diff(np.r_[0, shown, 0]))
     for ax in fig.axes:
-        lo, hi = ax.get_xlim()
-        for a, b in zip(edges[::2], edges[1::2]):
-            if a - 0.5 < hi:
-                ax.axvspan(a - 0.5, min(b - 0.5, hi), color=color, alpha=alpha, lw=0, zorder=-1)
-        ax.set_xlim(lo, hi)
+        _shade_runs(ax, mask[start:], color=color, alpha=alpha)
     return fig
+
+
+def _shade_runs(ax, mask: np.ndarray, *, color, alpha: float) -> None:
+    """Shade each run of ``True`` in ``mask`` (shape ``(L,)``, position 0 at x = 0) on ``ax``, beneath everything
+    drawn on it (logo glyphs stay visible) and within its current x range."""
+    lo, hi = ax.get_xlim()
+    edges = np.flatnonzero(np.diff(np.r_[0, np.asarray(mask, int), 0]))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if a - 0.5 < hi:
+            ax.axvspan(a - 0.5, min(b - 0.5, hi), color=color, alpha=alpha, lw=0, zorder=-1)
+    ax.set_xlim(lo, hi)

@@ -340,6 +340,11 @@ def test_attribution_figures():
     ppm[4:9] = np.eye(4)[[0, 1, 2, 3, 0]]
     fig = plotting.plot_attribution_maps({"relu": X * 0.3, "exponential": -X}, ground_truth=ppm, sequences=X)
     assert len(fig.axes) == 3
+    for ax in fig.axes[1:]:                          # ground-truth positions shaded beneath the glyphs, not over them
+        bands = [p for p in ax.patches if p.get_facecolor()[:3] == (0.85, 0.85, 0.85)]
+        glyphs = [p for p in ax.patches if p not in bands]
+        assert len(bands) == 1 and glyphs
+        assert max(p.get_zorder() for p in bands) < min(p.get_zorder() for p in glyphs)
     plt.close(fig)
     table = pd.DataFrame({"model": ["cnn-local", "cnn-dist"] * 2, "activation": ["relu"] * 2 + ["exponential"] * 2,
                           "trial": [0] * 4, "test_auroc": [0.9, 0.95, 0.93, 0.96]})

@@ -32,7 +32,7 @@ __all__ = ["VARIANTS", "INITIALIZERS", "SIGMAS", "SCALES", "THRESHOLDS", "RELEAS
            "variant_config", "variant_of", "init_configs", "sigma_configs", "scale_configs", "modern_configs",
            "control_table", "median_curve", "threshold_sweep", "release_families", "release_family_table",
            "release_table", "history_table", "gradient_summary", "verdict", "claim_verdicts", "paper_table",
-           "newest_release", "CLAIM_IDS", "claims_rows", "plot_conditions", "plot_sweep", "plot_histories"]
+           "newest_release", "CLAIMS", "claims_rows", "plot_conditions", "plot_sweep", "plot_histories"]
 
 #: The three columns of Supp Fig 5: name → (model, activation).
 VARIANTS = {"relu": ("cnn-deep", "relu"), "exponential": ("cnn-deep", "exponential"),
@@ -445,79 +445,34 @@ def verdict(ours: Sequence[float], paper: Sequence[float], tolerance: float = TO
     return "not reproduced"
 
 
-#: The claims this chapter judges: claim text and (figure, model, activation) of the rows that test it.
+#: The claims this chapter judges: the Claims page's id (:data:`seqlib.claims.PAPER_CLAIMS`; C5 is Supp 5a, C6
+#: the rest), the claim's text and (figure, model, activation) of the rows that test it.
 CLAIMS = (
-    ("Exp learns motif-like filters with every first-layer initialiser (Supp 5a)",
+    ("C5", "Exp learns motif-like filters with every first-layer initialiser (Supp 5a)",
      "Supp 5a", [("cnn-deep", "exponential")]),
-    ("Relu stays at 0 with every initialiser (Supp 5a)", "Supp 5a", [("cnn-deep", "relu")]),
-    ("Without first-layer batch norm Exp still learns motifs (Supp 5a)", "Supp 5a", [("cnn-deep-nobn", "exponential")]),
-    ("Exp with batch norm is robust to σ ≤ 1 and degrades for σ ≥ 2 (Supp 5b)", "Supp 5b",
+    ("C5", "Relu stays at 0 with every initialiser (Supp 5a)", "Supp 5a", [("cnn-deep", "relu")]),
+    ("C5", "Without first-layer batch norm Exp still learns motifs (Supp 5a)", "Supp 5a",
+     [("cnn-deep-nobn", "exponential")]),
+    ("C6", "Exp with batch norm is robust to σ ≤ 1 and degrades for σ ≥ 2 (Supp 5b)", "Supp 5b",
      [("cnn-deep", "exponential")]),
-    ("Exp without batch norm needs σ in about [0.005, 0.5] (Supp 5b)", "Supp 5b", [("cnn-deep-nobn", "exponential")]),
-    ("Relu stays at 0 for every σ (Supp 5b)", "Supp 5b", [("cnn-deep", "relu")]),
-    ("exp(s·z) with batch norm works for s in [0.5, 2] and fails for s ≤ 0.1 (Supp 9)", "Supp 9",
+    ("C6", "Exp without batch norm needs σ in about [0.005, 0.5] (Supp 5b)", "Supp 5b",
+     [("cnn-deep-nobn", "exponential")]),
+    ("C6", "Relu stays at 0 for every σ (Supp 5b)", "Supp 5b", [("cnn-deep", "relu")]),
+    ("C6", "exp(s·z) with batch norm works for s in [0.5, 2] and fails for s ≤ 0.1 (Supp 9)", "Supp 9",
      [("cnn-deep", "exp_scale"), ("cnn-deep", "exponential")]),
-    ("Exp's match fraction holds for PPM thresholds 0.2–0.7 (Supp 15)", "Supp 15", [("cnn-deep", "exponential")]),
-    ("Relu stays near 0 at every PPM threshold (Supp 15)", "Supp 15", [("cnn-deep", "relu")]),
+    ("C6", "Exp's match fraction holds for PPM thresholds 0.2–0.7 (Supp 15)", "Supp 15",
+     [("cnn-deep", "exponential")]),
+    ("C6", "Relu stays near 0 at every PPM threshold (Supp 15)", "Supp 15", [("cnn-deep", "relu")]),
 )
 
 
-#: The Claims page's ids (:data:`seqlib.claims.PAPER_CLAIMS`) of the claims in :data:`CLAIMS`: C5 is Supp 5a, C6 the
-#: rest.
-CLAIM_IDS = ("C5", "C5", "C5", "C6", "C6", "C6", "C6", "C6", "C6")
-
-
-def claims_rows(verdicts: pd.DataFrame) -> list[dict]:
-    """The chapter's rows for the Claims page (:func:`seqlib.claims.publish`): one per paper claim id.
-
-    A claim id's verdict combines its sub-claims' (:func:`claim_verdicts`): **reproduced** when every sub-claim
-    that ran is, **not reproduced** when none is reproduced or partly, **partly** in between, **not run** when none
-    ran. ``ours_higher``/``paper_higher`` are the medians over the conditions tested, ``n_pairs`` counts them and
-    ``fraction`` is the share of them within :data:`TOLERANCE` of the paper's median.
-    """
-    from .claims import PAPER_CLAIMS
-
-    rows = []
-    for cid in dict.fromkeys(CLAIM_IDS):
-        idx = [i for i, c in enumerate(CLAIM_IDS) if c == cid and i < len(verdicts)]
-        sub = verdicts.iloc[idx]
-        ran = sub[sub["verdict"] != "not run"]
-        if not len(ran):
-            verdict = "not run"
-        elif (ran["verdict"] == "reproduced").all():
-            verdict = "reproduced"
-        elif ran["verdict"].isin(["reproduced", "partly"]).any():
-            verdict = "partly"
-        else:
-            verdict = "not reproduced"
-        ours = [float(v) for text in ran["this book (median)"] for v in str(text).split(", ") if v]
-        paper = [float(v) for text in ran["paper"] for v in str(text).split(", ") if v]
-        close = [abs(o - p) <= TOLERANCE for o, p in zip(ours, paper)]
-        rows.append({"id": cid, "claim": PAPER_CLAIMS[cid][0],
-                     "statistic": f"match_fraction, each condition within {TOLERANCE} of the paper's median "
-                                  "(pairs: conditions, ours vs the paper's)",
-                     "ours_higher": float(np.median(ours)) if ours else np.nan,
-                     "paper_higher": float(np.median(paper)) if paper else np.nan,
-                     "fraction": float(np.mean(close)) if close else np.nan,
-                     "n_pairs": len(ours), "verdict": verdict})
-    return rows
-
-
-def claim_verdicts(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> pd.DataFrame:
-    """The paper's control claims judged on the "paper vs this book" rows (:func:`paper_table`) by :func:`verdict`.
-
-    Supp 9's s = 1 row is the exponential run (figure ``Supp 9``, activation ``exponential`` mapped to
-    ``exp_scale``); Supp 15's claim uses thresholds 0.2–0.7 only.
-
-    Returns
-    -------
-    DataFrame with claim, conditions tested, this book (medians), paper, verdict
-    """
+def _judge(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> list[dict]:
+    """Each claim of :data:`CLAIMS` with its tested conditions, the paired medians as numbers and its verdict."""
     parts = [t for t in tables if t is not None and len(t)]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["figure", "condition", "model", "activation", "this book (median)", "paper"])
-    out = []
-    for claim, figure, cells in CLAIMS:
+    judged = []
+    for cid, claim, figure, cells in CLAIMS:
         sub = rows[(rows["figure"] == figure)
                    & rows.apply(lambda r: (r["model"], r["activation"]) in cells, axis=1)] if len(rows) else rows
         if figure == "Supp 15" and len(sub):
@@ -525,10 +480,65 @@ def claim_verdicts(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE)
             sub = sub[(t >= 0.2) & (t <= 0.7)]
         ours = sub["this book (median)"].astype(float).to_numpy() if len(sub) else np.array([])
         paper = sub["paper"].astype(float).to_numpy() if len(sub) else np.array([])
-        out.append({"claim": claim, "conditions tested": ", ".join(sub["condition"]) if len(sub) else "",
-                    "this book (median)": ", ".join(f"{v:.2f}" for v in ours),
-                    "paper": ", ".join(f"{v:.2f}" for v in paper), "verdict": verdict(ours, paper, tolerance)})
-    return pd.DataFrame(out)
+        judged.append({"id": cid, "claim": claim, "conditions": list(sub["condition"]) if len(sub) else [],
+                       "ours": ours, "paper": paper, "verdict": verdict(ours, paper, tolerance)})
+    return judged
+
+
+def claim_verdicts(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> pd.DataFrame:
+    """The paper's control claims judged on the "paper vs this book" rows (:func:`paper_table`) by :func:`verdict`,
+    as a table to show.
+
+    Supp 9's s = 1 row is the exponential run (figure ``Supp 9``, activation ``exponential`` mapped to
+    ``exp_scale``); Supp 15's claim uses thresholds 0.2–0.7 only.
+
+    Returns
+    -------
+    DataFrame with claim, conditions tested, this book (medians, as text), paper, verdict
+    """
+    return pd.DataFrame([{"claim": j["claim"], "conditions tested": ", ".join(j["conditions"]),
+                          "this book (median)": ", ".join(f"{v:.2f}" for v in j["ours"]),
+                          "paper": ", ".join(f"{v:.2f}" for v in j["paper"]), "verdict": j["verdict"]}
+                         for j in _judge(tables, tolerance)])
+
+
+def claims_rows(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> list[dict]:
+    """The chapter's rows for the Claims page (:func:`seqlib.claims.publish`): one per paper claim id.
+
+    ``tables`` are the "paper vs this book" rows that :func:`claim_verdicts` judges, and the verdicts are the
+    same. A claim id's verdict combines its sub-claims': **reproduced** when every sub-claim that ran is,
+    **not reproduced** when none is reproduced or partly, **partly** in between, **not run** when none ran.
+    ``ours_higher``/``paper_higher`` are the medians over the conditions tested (of the unrounded
+    per-condition medians), ``n_pairs`` counts them and ``fraction`` is the share of them within ``tolerance``
+    of the paper's median.
+    """
+    from .claims import PAPER_CLAIMS
+
+    judged = _judge(tables, tolerance)
+    rows = []
+    for cid in dict.fromkeys(j["id"] for j in judged):
+        ran = [j for j in judged if j["id"] == cid and j["verdict"] != "not run"]
+        found = {j["verdict"] for j in ran}
+        if not ran:
+            combined = "not run"
+        elif found == {"reproduced"}:
+            combined = "reproduced"
+        elif found & {"reproduced", "partly"}:
+            combined = "partly"
+        else:
+            combined = "not reproduced"
+        ours = np.concatenate([j["ours"] for j in ran]) if ran else np.array([])
+        paper = np.concatenate([j["paper"] for j in ran]) if ran else np.array([])
+        keep = np.isfinite(ours) & np.isfinite(paper)
+        ours, paper = ours[keep], paper[keep]
+        rows.append({"id": cid, "claim": PAPER_CLAIMS[cid][0],
+                     "statistic": f"match_fraction, each condition within {tolerance} of the paper's median "
+                                  "(pairs: conditions, ours vs the paper's)",
+                     "ours_higher": float(np.median(ours)) if len(ours) else np.nan,
+                     "paper_higher": float(np.median(paper)) if len(paper) else np.nan,
+                     "fraction": float(np.mean(np.abs(ours - paper) <= tolerance)) if len(ours) else np.nan,
+                     "n_pairs": int(len(ours)), "verdict": combined})
+    return rows
 
 
 # ----------------------------------------------------------------------------- figures

@@ -228,16 +228,26 @@ def test_median_curve():
     assert list(c["n"]) == [2, 1]
 
 
+def _paper_rows(*rows):
+    """'paper vs this book' rows (:func:`R.paper_table`'s columns) from (figure, condition, model, activation, ours, paper)."""
+    return pd.DataFrame(rows, columns=["figure", "condition", "model", "activation", "this book (median)", "paper"])
+
+
 def test_claims_rows_combine_sub_claims_per_paper_claim():
-    verdicts = pd.DataFrame({"this book (median)": ["0.90", "", "0.10"] + ["0.50, 0.60"] + [""] * 5,
-                             "paper": ["0.94", "", "0.93"] + ["0.56, 0.95"] + [""] * 5,
-                             "verdict": ["reproduced", "not run", "not reproduced", "partly"] + ["not run"] * 5})
-    rows = {r["id"]: r for r in R.claims_rows(verdicts)}
+    table = _paper_rows(("Supp 5a", "he_normal", "cnn-deep", "exponential", 0.904, 0.94),
+                        ("Supp 5a", "he_normal", "cnn-deep-nobn", "exponential", 0.10, 0.93),
+                        ("Supp 5b", "σ=2", "cnn-deep", "exponential", 0.50, 0.56),
+                        ("Supp 5b", "σ=1", "cnn-deep", "exponential", 0.60, 0.95))
+    shown = R.claim_verdicts([table])
+    assert list(shown["verdict"][:5]) == ["reproduced", "not run", "not reproduced", "partly", "not run"]
+    assert shown["this book (median)"].iloc[0] == "0.90"              # rounded for display only
+    rows = {r["id"]: r for r in R.claims_rows([table])}
     assert rows["C5"]["verdict"] == "partly" and rows["C5"]["n_pairs"] == 2
-    assert rows["C5"]["ours_higher"] == pytest.approx(0.5) and rows["C5"]["fraction"] == pytest.approx(0.5)
+    assert rows["C5"]["ours_higher"] == pytest.approx(0.502)          # median of the unrounded 0.904 and 0.10
+    assert rows["C5"]["fraction"] == pytest.approx(0.5)
     assert rows["C6"]["verdict"] == "partly" and rows["C6"]["paper_higher"] == pytest.approx(0.755)
-    none = verdicts.assign(verdict="not run", **{"this book (median)": "", "paper": ""})
-    assert {r["verdict"] for r in R.claims_rows(none)} == {"not run"}
+    assert {r["verdict"] for r in R.claims_rows([])} == {"not run"}
+    assert {r["verdict"] for r in R.claims_rows([table.iloc[:0]])} == {"not run"}
 
 
 def test_profile_keys_of_the_chapter_parse_from_papermill_text():
@@ -256,9 +266,9 @@ def test_profile_keys_of_the_chapter_parse_from_papermill_text():
 def test_claims_rows_render_on_the_claims_page():
     from seqlib import claims
 
-    verdicts = pd.DataFrame({"this book (median)": ["0.90", "", "0.10"] + ["0.50"] + [""] * 5,
-                             "paper": ["0.94", "", "0.93"] + ["0.56"] + [""] * 5,
-                             "verdict": ["reproduced", "not run", "not reproduced", "reproduced"] + ["not run"] * 5})
-    table = claims.publish(R.claims_rows(verdicts), settings={"profile": "tiny"}, show=False)
+    rows = _paper_rows(("Supp 5a", "he_normal", "cnn-deep", "exponential", 0.90, 0.94),
+                       ("Supp 5a", "he_normal", "cnn-deep-nobn", "exponential", 0.10, 0.93),
+                       ("Supp 5b", "σ=2", "cnn-deep", "exponential", 0.50, 0.56))
+    table = claims.publish(R.claims_rows([rows]), settings={"profile": "tiny"}, show=False)
     page = claims.claims_markdown(table.to_dict("records"), ["04_initialization_robustness"])
     assert "C5" in page and "C6" in page

@@ -15,7 +15,10 @@ median over rounds is printed.
   oneDNN switched on in the workers (``seqlib.training.pin_threads(1, onednn=True)``).
 * each candidate alone (oneDNN only, fused batch norm only, hashed dropout only) and the fast layers
   without oneDNN, in the same layout;
-* the new path as one process with two threads (one run), for the worker/thread layout.
+* the new path as one process with two threads (one run), for the worker/thread layout;
+* the workers on Keras's JAX backend (XLA compiles the whole training step, so batch norm and dropout are
+  fused by the compiler), with Keras's layers and with the fast layers. The runner takes the backend from
+  ``KERAS_BACKEND``; each JAX worker is held to one XLA thread like the TensorFlow workers.
 
 Because the machine's load from other users changes from minute to minute, the benchmark first runs a
 *paired* comparison that does not depend on it: each 1-thread candidate trains at the same time as a
@@ -47,20 +50,28 @@ from fidelity_guard import cpu_model, default_output, format_table  # noqa: E402
 
 ACTIVATION = "exponential"
 
-#: name -> (fast parts for build_model, oneDNN setting (None: TensorFlow's default), workers, threads)
+#: name -> (fast parts for build_model, oneDNN setting (None: TensorFlow's default), workers, threads, Keras backend)
 CONFIGS = {
-    "new path (fused BN + fast dropout + oneDNN)": (True, True, 2, 1),
-    "oneDNN only": (False, True, 2, 1),
-    "fused batch norm only": (("batchnorm",), None, 2, 1),
-    "fast dropout only": (("dropout",), None, 2, 1),
-    "fused BN + fast dropout, no oneDNN": (True, None, 2, 1),
-    "new path, 1 process x 2 threads": (True, True, 1, 2),
+    "new path (fused BN + fast dropout + oneDNN)": (True, True, 2, 1, "tensorflow"),
+    "oneDNN only": (False, True, 2, 1, "tensorflow"),
+    "fused batch norm only": (("batchnorm",), None, 2, 1, "tensorflow"),
+    "fast dropout only": (("dropout",), None, 2, 1, "tensorflow"),
+    "fused BN + fast dropout, no oneDNN": (True, None, 2, 1, "tensorflow"),
+    "new path, 1 process x 2 threads": (True, True, 1, 2, "tensorflow"),
+    "JAX backend, Keras layers": (False, None, 2, 1, "jax"),
+    "JAX backend, fused BN + fast dropout": (True, None, 2, 1, "jax"),
 }
+#: XLA's CPU flags that hold a JAX worker to one thread (set before JAX starts its backend)
+ONE_XLA_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 TODAY = "today's runner (run_grid, 2 x 1 thread)"
 
 
-def timing_job(fast, onednn, threads: int, seed: int, epochs: int, n_train: int) -> dict:
-    """In a fresh process: pin threads (and oneDNN), train one run; its wall and CPU seconds per epoch."""
+def timing_job(fast, onednn, threads: int, seed: int, epochs: int, n_train: int, backend: str = "tensorflow") -> dict:
+    """In a fresh process: choose the Keras backend, pin threads (and oneDNN), train one run; its wall and CPU
+    seconds per epoch."""
+    os.environ["KERAS_BACKEND"] = backend
+    if backend == "jax" and threads == 1:
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {ONE_XLA_THREAD}".strip()
     from seqlib.training import pin_threads
 
     pin_threads(threads, onednn=onednn)
@@ -78,9 +89,10 @@ def timing_job(fast, onednn, threads: int, seed: int, epochs: int, n_train: int)
     return {"wall": history["seconds"], "cpu": list(np.diff(cpu))}
 
 
-def run_config(fast, onednn, workers: int, threads: int, epochs: int, n_train: int) -> list[dict]:
+def run_config(fast, onednn, workers: int, threads: int, epochs: int, n_train: int,
+               backend: str = "tensorflow") -> list[dict]:
     """``workers`` concurrent runs (trials 0, 1, ...) in fresh spawned processes; their epoch seconds."""
-    return run_jobs([(fast, onednn, threads, seed, epochs, n_train) for seed in range(workers)])
+    return run_jobs([(fast, onednn, threads, seed, epochs, n_train, backend) for seed in range(workers)])
 
 
 def run_jobs(jobs: list[tuple]) -> list[dict]:
@@ -98,13 +110,13 @@ def steady(seconds: list[float]) -> float:
     return float(np.median(seconds[1:])) if len(seconds) > 1 else float(seconds[0])
 
 
-def paired(fast, onednn, epochs: int, n_train: int) -> tuple[float, float]:
+def paired(fast, onednn, epochs: int, n_train: int, backend: str = "tensorflow") -> tuple[float, float]:
     """A candidate's run and a reference run (today's worker) at the same time, one core each.
 
     Both see the same machine load, so the ratio of their epoch rates is the throughput ratio of two
     workers of each; returns (wall ratio, CPU-time ratio), reference time / candidate time.
     """
-    ref, cand = run_jobs([(False, None, 1, 0, epochs, n_train), (fast, onednn, 1, 0, epochs, n_train)])
+    ref, cand = run_jobs([(False, None, 1, 0, epochs, n_train), (fast, onednn, 1, 0, epochs, n_train, backend)])
     return steady(ref["wall"]) / steady(cand["wall"]), steady(ref["cpu"]) / steady(cand["cpu"])
 
 
@@ -143,11 +155,11 @@ def main() -> None:
           f"batch 100, {args.epochs} epochs per run, {args.rounds} round(s)\nmachine: {cpu_model()}; "
           f"TF_ENABLE_ONEDNN_OPTS in this shell: {os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset (CPU default)')}\n",
           flush=True)
-    one_core = {k: v for k, v in configs.items() if v[2:] == (2, 1)}
+    one_core = {k: v for k, v in configs.items() if v[2:4] == (2, 1)}
     pairs: dict[str, list[tuple[float, float]]] = {k: [] for k in one_core}
     for r in range(args.rounds):
-        for name, (fast, onednn, _, _) in one_core.items():
-            pairs[name].append(paired(fast, onednn, args.epochs, args.n_train))
+        for name, (fast, onednn, _, _, backend) in one_core.items():
+            pairs[name].append(paired(fast, onednn, args.epochs, args.n_train, backend))
     print("paired: each candidate's 1-thread run next to a reference 1-thread run (today's worker: Keras layers, "
           "default kernels), at the same time, one core each;\nspeed-up = reference epoch time / candidate epoch "
           "time (validation included) = throughput ratio of two workers of each")
@@ -163,8 +175,8 @@ def main() -> None:
     for r in range(args.rounds if configs else 0):
         start = time.time()
         results[TODAY].append(rate(run_today(args.epochs, args.n_train), args.n_train))
-        for name, (fast, onednn, workers, threads) in configs.items():
-            results[name].append(rate(run_config(fast, onednn, workers, threads, args.epochs, args.n_train),
+        for name, (fast, onednn, workers, threads, backend) in configs.items():
+            results[name].append(rate(run_config(fast, onednn, workers, threads, args.epochs, args.n_train, backend),
                                       args.n_train))
         print(f"round {r + 1}: {time.time() - start:.0f} s", flush=True)
     if not configs:

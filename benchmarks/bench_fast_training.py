@@ -18,7 +18,9 @@ median over rounds is printed.
 * the new path as one process with two threads (one run), for the worker/thread layout;
 * the workers on Keras's JAX backend (XLA compiles the whole training step, so batch norm and dropout are
   fused by the compiler), with Keras's layers and with the fast layers. The runner takes the backend from
-  ``KERAS_BACKEND``; each JAX worker is held to one XLA thread like the TensorFlow workers.
+  ``KERAS_BACKEND``. Each JAX worker is asked for one XLA thread (:data:`ONE_XLA_THREAD`), but XLA's CPU
+  runtime may use more: then its wall speed-up is bought with the reference's core, and the CPU-time column
+  (below 1x) shows it. On the AMD EPYC (AVX2) of 2026-11-27 it read 1.12x wall and 0.70x CPU time.
 
 Because the machine's load from other users changes from minute to minute, the benchmark first runs a
 *paired* comparison that does not depend on it: each 1-thread candidate trains at the same time as a
@@ -61,7 +63,7 @@ CONFIGS = {
     "JAX backend, Keras layers": (False, None, 2, 1, "jax"),
     "JAX backend, fused BN + fast dropout": (True, None, 2, 1, "jax"),
 }
-#: XLA's CPU flags that hold a JAX worker to one thread (set before JAX starts its backend)
+#: XLA's CPU flags that ask a JAX worker for one thread (set before JAX starts its backend; not always honoured)
 ONE_XLA_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 TODAY = "today's runner (run_grid, 2 x 1 thread)"
 

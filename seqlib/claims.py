@@ -213,8 +213,8 @@ def attribution_claims(claims_table: pd.DataFrame, attributions: pd.DataFrame) -
         :func:`seqlib.attribution.claims_table` output (its ``claim`` text names the figure).
     attributions : DataFrame
         :func:`seqlib.attribution.attribution_table` rows (``model``, ``activation``, ``trial``, ``method``,
-        ``correct``, ``auroc``) with and without correction; each method × model × activation becomes a
-        beyond-the-paper row "corrected > uncorrected".
+        ``correct``, ``auroc``) with and without correction; each method × model × activation that has both
+        becomes a beyond-the-paper row "corrected > uncorrected" (ISM has no gradient to correct, so no row).
 
     Returns
     -------
@@ -228,8 +228,9 @@ def attribution_claims(claims_table: pd.DataFrame, attributions: pd.DataFrame) -
     paper["beyond"] = False
     rows = paper.reindex(columns=COLUMNS).to_dict("records")
     both = attributions.assign(correct=attributions["correct"].astype(bool))
-    groups = both[["method", "model", "activation"]].drop_duplicates().itertuples(index=False)
-    for method, model, act in groups:
+    keys = ["method", "model", "activation"]
+    corrected = both.groupby(keys, sort=False)["correct"].nunique() == 2
+    for method, model, act in corrected.index[corrected.to_numpy()]:
         rows.append(paired_claim(both, claim=f"{model} {act}: {method} AUROC, gradient-corrected > uncorrected",
                                  value="auroc", group="correct", higher=True, lower=False,
                                  where={"method": method, "model": model, "activation": act},

@@ -103,7 +103,10 @@ def test_attribution_claims_map_ids_and_judge_the_correction_per_method():
         for correct, auc in ((False, 0.70), (True, 0.75)):
             rows.append({"model": "cnn-local", "activation": "relu", "trial": t, "method": "saliency",
                          "correct": correct, "auroc": auc + 0.01 * t})
+        rows.append({"model": "cnn-local", "activation": "relu", "trial": t, "method": "ism", "correct": False,
+                     "auroc": 0.8})                        # no gradient, so no corrected variant: no row
     out = claims.attribution_claims(table, pd.DataFrame(rows))
+    assert len(out[out["beyond"]]) == 1
     assert list(out["id"][:3]) == ["C7", "C7a", "C8"] and not out["beyond"][:3].any()
     corr = out[out["beyond"]].iloc[0]
     assert corr["n_pairs"] == 3 and corr["fraction"] == 1.0 and corr["ours_higher"] == pytest.approx(0.76)

@@ -253,7 +253,8 @@ def fresh_clone_estimate(records: list[dict]) -> list[str]:
         return lines + ["No chapter recorded its runs, so the time from a fresh clone cannot be estimated.", ""]
     if data["n_runs"] == 0:
         return lines + ["Every run this build used was trained by this build: its wall time above is the time "
-                        "from a fresh clone.", ""]
+                        "from a fresh clone, less the few minutes `make book` spends setting up `.venv` and "
+                        "building the HTML.", ""]
     W = data["workers"]
     lines += [f"This build loaded {data['n_runs']} run(s) from a cache that an earlier build trained. Each run "
               f"recorded its training time when it was trained; a fresh clone trains them again, {W} at a time "

@@ -77,3 +77,21 @@ def test_papermill_dash_p_list_reaches_the_notebook_as_a_list(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     printed = nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"]
     assert json.loads(printed) == ["str", ["relu", "exponential"], 2]      # -p gave text; the profile a list
+
+
+def test_each_chapter_names_each_parameter_once():
+    """A parameter assigned twice in a chapter's parameters cell hides the first one (chapter 02 had one)."""
+    import ast
+    from collections import Counter
+    from pathlib import Path
+
+    nbformat = pytest.importorskip("nbformat")
+    chapters = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert chapters
+    for path in chapters:
+        cells = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(cells) == 1, path.name
+        names = Counter(t.id for node in ast.parse(cells[0].source).body if isinstance(node, ast.Assign)
+                        for t in node.targets if isinstance(t, ast.Name))
+        assert "profile" in names, path.name
+        assert [n for n, k in names.items() if k > 1] == [], path.name

@@ -475,12 +475,12 @@ def _judge(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> list
     for cid, claim, figure, cells in CLAIMS:
         sub = rows[(rows["figure"] == figure)
                    & rows.apply(lambda r: (r["model"], r["activation"]) in cells, axis=1)] if len(rows) else rows
-        if figure == "Supp 15" and len(sub):
+        if figure == "Supp 15":
             t = sub["condition"].str.removeprefix("t=").astype(float)
             sub = sub[(t >= 0.2) & (t <= 0.7)]
-        ours = sub["this book (median)"].astype(float).to_numpy() if len(sub) else np.array([])
-        paper = sub["paper"].astype(float).to_numpy() if len(sub) else np.array([])
-        judged.append({"id": cid, "claim": claim, "conditions": list(sub["condition"]) if len(sub) else [],
+        ours = sub["this book (median)"].astype(float).to_numpy()
+        paper = sub["paper"].astype(float).to_numpy()
+        judged.append({"id": cid, "claim": claim, "conditions": list(sub["condition"]),
                        "ours": ours, "paper": paper, "verdict": verdict(ours, paper, tolerance)})
     return judged
 

@@ -32,11 +32,11 @@ notebooks: setup
 
 # the Status page is generated from the executed chapters (profiles, wall times, runs, environment)
 status: setup
-	$(BIN)/python -m seqlib.status $(CHAPTERS)
+	$(BIN)/seqlib status $(CHAPTERS)
 
-# the Claims page judges the paper's claims from the executed chapters (seqlib.claims)
+# the Claims page judges the paper's claims from the executed chapters (seqlib.book.claims)
 claims: setup
-	$(BIN)/python -m seqlib.claims $(CHAPTERS) $(wildcard benchmarks/gpu/*.csv)
+	$(BIN)/seqlib claims $(CHAPTERS) $(wildcard benchmarks/gpu/*.csv)
 
 html: setup status claims
 	$(BIN)/jupyter-book build . -W -n --keep-going

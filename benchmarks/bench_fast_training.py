@@ -47,7 +47,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-
 from fidelity_guard import cpu_model, default_output, format_table  # noqa: E402
 
 ACTIVATION = "exponential"

@@ -94,8 +94,8 @@ def train_job(path: str, activation: str, seed: int, epochs: int, n_train: int |
 
 
 def filter_statistics(model, ds) -> dict:
-    """The paper's filter statistics of a trained model (as ``seqlib.experiments.filter_analysis``)."""
-    from seqlib.experiments import planted_motifs
+    """The paper's filter statistics of a trained model (as ``seqlib.analyses.filter_analysis``)."""
+    from seqlib.analyses import planted_motifs
     from seqlib.filters import filter_motifs, filters_from_model
     from seqlib.tomtom import ground_truth_families, match_statistics, tomtom
 

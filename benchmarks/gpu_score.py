@@ -11,7 +11,7 @@ from its config with the trained first layer (conv1 and conv1_bn from conv1.npz)
 all that the filter analysis reads (``MODEL_FIRST_LAYER_ONLY`` marks it; ``--check`` verifies on one
 complete run that the rebuilt model gives the same filter statistics).
 
-Filters are scored with :func:`seqlib.experiments.filter_table` (first-layer PPMs on the test set,
+Filters are scored with :func:`seqlib.analyses.filter_table` (first-layer PPMs on the test set,
 Tomtom against JASPAR CORE 2016 vertebrates, match fraction against the ground truth). Writes one CSV row
 per run and prints a per-activation summary.
 """
@@ -79,7 +79,7 @@ def check_rebuild(full, root: Path, table) -> None:
     import h5py
     import numpy as np
 
-    from seqlib.experiments import filter_table
+    from seqlib.analyses import filter_table
     from seqlib.runs import find_run
 
     copy = root / "check" / "runs" / full.config.key
@@ -117,7 +117,7 @@ def main(argv=None) -> int:
     import numpy as np
     import pandas as pd
 
-    from seqlib.experiments import filter_table
+    from seqlib.analyses import filter_table
     from seqlib.runs import RunConfig, find_run
 
     for rec in records:

@@ -1,14 +1,18 @@
-"""seqlib: the tested core of the Koo & Ploenzke (2021) companion.
+"""seqlib: exponential first-layer activations, filters and attribution for genomic CNNs, on your data and models.
 
 One module per pipeline stage: ``motifs`` → ``simulate`` → ``datasets`` → ``activations`` / ``models``
-→ ``training`` → ``runs`` → ``filters`` / ``tomtom`` → ``plotting``. Arrays are channels-last:
-sequences ``(N, L, 4)``, motifs ``(L, 4)``, alphabet A, C, G, T.
+→ ``training`` → ``runs`` → ``analyses`` / ``filters`` / ``tomtom`` / ``scans`` → ``attribution`` → ``plotting``;
+``files`` reads a user's model and sequence files. Arrays are channels-last: sequences ``(N, L, 4)``, motifs
+``(L, 4)``, alphabet A, C, G, T.
+
+The book's own analysis of the paper (its chapters, claims and pages) lives in the ``book`` subpackage, which builds
+on this library; no library module imports it.
 
 References of the form "Methods §5" point to the numbered sections of the book's Methods page
 (``book/protocol.md``), which describes the paper's methods and how this package implements them.
 
-Modules that need TensorFlow/Keras (``activations``, ``models``, ``training``, ``runs``) are imported
-lazily, so ``import seqlib`` is fast.
+Modules that need TensorFlow/Keras (``activations``, ``layers``, ``models``, ``attribution``) and the others that
+are not needed to read data are imported on first use (``seqlib.runs``), so ``import seqlib`` is fast.
 """
 
 from __future__ import annotations
@@ -16,25 +20,41 @@ from __future__ import annotations
 import importlib
 
 from .datasets import Dataset, Split, load_dataset, load_invivo, one_hot_encode, read_fasta, save_dataset
-from .errors import (FormatError, MissingKeyError, SeqlibError, SequenceError, ShapeError,
-                     TrainingDivergedError, UnknownMotifError, UnknownNameError, UnknownReleaseError)
-from .motifs import (Motif, information_content, jaspar_collection, load_jaspar, pfm_to_ppm, read_meme,
-                     reverse_complement, write_meme)
-from .profiles import get_profile
+from .errors import (
+    FormatError,
+    MissingKeyError,
+    SeqlibError,
+    SequenceError,
+    ShapeError,
+    TrainingDivergedError,
+    UnknownMotifError,
+    UnknownNameError,
+    UnknownReleaseError,
+)
+from .motifs import (
+    Motif,
+    information_content,
+    jaspar_collection,
+    load_jaspar,
+    pfm_to_ppm,
+    read_meme,
+    reverse_complement,
+    write_meme,
+)
 from .simulate import simulate_task1, simulate_task3
 from .tasks import load_task
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("activations", "models", "training", "runs", "filters", "tomtom", "plotting", "summary",
-                 "paper", "paths", "notebooks", "status", "attribution", "claims")
+_LAZY_MODULES = ("activations", "layers", "models", "training", "runs", "executors", "analyses", "files", "filters",
+                 "tomtom", "scans", "metrics", "attribution", "plotting", "paths")
 
 __all__ = [
     "Dataset", "Split", "load_dataset", "load_invivo", "one_hot_encode", "read_fasta", "save_dataset",
     "FormatError", "MissingKeyError", "SeqlibError", "SequenceError", "ShapeError", "TrainingDivergedError",
     "UnknownMotifError", "UnknownNameError", "UnknownReleaseError",
     "Motif", "information_content", "jaspar_collection", "load_jaspar", "pfm_to_ppm", "read_meme",
-    "reverse_complement", "write_meme", "get_profile", "simulate_task1", "simulate_task3", "load_task",
+    "reverse_complement", "write_meme", "simulate_task1", "simulate_task3", "load_task",
     *_LAZY_MODULES,
 ]
 

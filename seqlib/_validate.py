@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ShapeError, SequenceError
+from .errors import SequenceError, ShapeError
 
 
 def check_one_hot(X, name: str = "X", *, length: int | None = None, allow_n: bool = False,
@@ -63,3 +63,35 @@ def check_ppm(ppm, name: str = "ppm", *, atol: float = 1e-3) -> np.ndarray:
         raise ShapeError(f"{name} rows must be probabilities summing to 1; row sums are "
                          f"{np.round(ppm.sum(1), 4).tolist()[:10]}...")
     return ppm
+
+
+def check_sequence_model(model, name: str | None = None) -> int | None:
+    """The sequence length a model takes, if it has the one input seqlib can feed: one-hot sequences ``(N, L, 4)``.
+
+    Parameters
+    ----------
+    model : keras.Model
+    name : str, optional
+        How the message names the model (default: its Keras name).
+
+    Returns
+    -------
+    int or None
+        ``L`` (None when the model takes any length).
+
+    Raises
+    ------
+    ShapeError
+        Several inputs, or an input that is not ``(N, L, 4)``.
+    """
+    name = name or repr(getattr(model, "name", "model"))
+    inputs = list(getattr(model, "inputs", None) or [])
+    if len(inputs) != 1:
+        shapes = ", ".join(str(tuple(i.shape)) for i in inputs)
+        raise ShapeError(f"seqlib needs a single-input model taking one-hot sequences (N, L, 4); {name} has "
+                         f"{len(inputs)} inputs{': ' + shapes if shapes else ''}")
+    shape = tuple(inputs[0].shape)
+    if len(shape) != 3 or shape[-1] != 4:
+        raise ShapeError(f"seqlib needs a model taking one-hot sequences (N, L, 4); the input of {name} has shape "
+                         f"{shape}")
+    return None if shape[1] is None else int(shape[1])

@@ -35,21 +35,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
+from . import plotting
 from ._backend import load_keras, per_model
-from ._validate import check_one_hot
-from .errors import FormatError, ShapeError, UnknownNameError
+from ._io import atomic_path, check_output_dir
+from ._validate import check_one_hot, check_sequence_model
+from .errors import ShapeError, UnknownNameError
+from .files import load_data, load_model
+from .metrics import attribution_snr, interpretability_performance
 
 keras = load_keras()
 
 __all__ = ["METHODS", "GRADIENT_BACKENDS", "target_model", "shuffled_references", "gradient_correction",
            "input_gradients", "saliency", "mutagenesis", "ism", "integrated_gradients", "deepshap",
-           "deeplift_multipliers", "predict_output", "attribute", "positive_test_sequences", "score_run",
-           "attribution_table", "pick_example", "attribute_files", "correction_effect", "claims_table"]
+           "deeplift_multipliers", "predict_output", "attribute", "attribute_files"]
 
 #: Attribution methods by name (``attribute(method=...)`` and ``seqlib attribute --method``).
 METHODS = ("saliency", "ism", "ig", "deepshap")
@@ -748,174 +753,7 @@ def attribute(model, X, method: str = "saliency", *, output: int = 0, logit: boo
     return deepshap(model, X, n_references=n_references, seed=seed, output=output, logit=logit, correct=correct,
                     progress=progress)
 
-
-# ----------------------------------------------------------------------------- experiments (notebook 05)
-
-def positive_test_sequences(dataset, n: int = 500) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``n`` positive test sequences and their ground truth (Methods §8: 500 of Task 3).
-
-    Parameters
-    ----------
-    dataset : seqlib.datasets.Dataset
-        With ground-truth models (``dataset.test.model``).
-    n : int
-
-    Returns
-    -------
-    X : numpy.ndarray, shape=(n, L, 4)
-    model_ppm : numpy.ndarray, shape=(n, L, 4)
-    """
-    test = dataset.test
-    if test.model is None:
-        raise ShapeError("the data set carries no ground truth (model_test); attribution quality needs it")
-    positive = np.flatnonzero(test.y[:, 0] > 0.5)[:n]
-    if len(positive) == 0:
-        raise ShapeError("the test split has no positive sequence")
-    return test.X[positive], test.model[positive]
-
-
-def score_run(run, X, model_ppm, method: str = "saliency", *, correct: bool = False, n_references: int = 10,
-              n_steps: int = 20, seed: int = 0, logit: bool = False, model=None) -> dict:
-    """Attribution quality of one trained run, cached in the run's folder.
-
-    Parameters
-    ----------
-    run : seqlib.runs.Run
-    X, model_ppm : numpy.ndarray, shape=(N, L, 4)
-        Sequences and ground truth (:func:`positive_test_sequences`).
-    model : keras.Model, optional
-        The run's loaded model (saves loading it once per method).
-
-    Returns
-    -------
-    dict
-        ``auroc``, ``aupr`` (Methods §7.2), ``snr``, ``mass_fraction`` (:func:`seqlib.metrics.attribution_snr`),
-        ``n_sequences``, ``seconds``.
-    """
-    import hashlib
-    import time
-
-    from .metrics import attribution_snr, interpretability_performance
-
-    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()[:12]
-    extra = f"_r{n_references}_s{n_steps}_seed{seed}" if method in ("ig", "deepshap") else ""
-    name = (f"attribution_{method}{'_corrected' if correct else ''}{'_logit' if logit else ''}{extra}"
-            f"_{len(X)}_{digest}")
-
-    def compute():
-        m = model if model is not None else run.load_model()
-        t0 = time.perf_counter()
-        scores = attribute(m, X, method, correct=correct, n_references=n_references, n_steps=n_steps, seed=seed,
-                           logit=logit)
-        seconds = time.perf_counter() - t0
-        perf = interpretability_performance(X, scores, model_ppm)
-        snr = attribution_snr(scores, model_ppm)
-        return {"auroc": perf["auroc"], "aupr": perf["aupr"], "snr": snr["snr"],
-                "mass_fraction": snr["mass_fraction"], "n_sequences": int(len(X)), "seconds": seconds}
-
-    return run.cached(name, compute)
-
-
-def attribution_table(runs: Sequence, X, model_ppm, methods: Sequence[str] = ("saliency",), *,
-                      corrections: Sequence[bool] = (False,), n_references: int = 10, n_steps: int = 20,
-                      seed: int = 0, progress: bool = True):
-    """One row per run × method × correction: the run's config and its attribution quality.
-
-    Parameters
-    ----------
-    runs : sequence of seqlib.runs.Run
-    X, model_ppm : numpy.ndarray, shape=(N, L, 4)
-    methods : sequence of str
-        Names of :data:`METHODS`.
-    corrections : sequence of bool
-        Score without (False) and/or with (True) gradient correction (``ism`` only uncorrected).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns model, activation, trial, key, test_auroc, method, correct, auroc, aupr, snr,
-        mass_fraction, n_sequences, seconds.
-    """
-    import pandas as pd
-
-    for method in methods:
-        if method not in METHODS:
-            raise UnknownNameError(f"unknown attribution method {method!r}; choose one of {', '.join(METHODS)}")
-    rows = []
-    for run in tqdm(list(runs), desc="attribution (runs)", unit="run", disable=not progress):
-        model = None
-        for method in methods:
-            for corr in corrections:
-                if corr and method not in GRADIENT_METHODS:
-                    continue
-                if model is None:
-                    model = run.load_model()
-                res = score_run(run, X, model_ppm, method, correct=corr, n_references=n_references,
-                                n_steps=n_steps, seed=seed, model=model)
-                rows.append({"model": run.config.model, "activation": run.config.activation,
-                             "trial": run.config.trial, "key": run.config.key, "test_auroc": run.metrics["auroc"],
-                             "method": method, "correct": bool(corr), **res})
-    return pd.DataFrame(rows)
-
-
-def pick_example(scores_by_name: dict, model_ppm, *, rule: str = "median") -> int:
-    """Index of the sequence to draw, by a stated rule rather than by hand.
-
-    ``rule="median"``: the sequence whose per-sequence saliency AUROC, averaged over the given score maps,
-    is closest to the median over sequences (a typical example, neither the best nor the worst).
-
-    Parameters
-    ----------
-    scores_by_name : dict of name -> array, shape=(N, L, 4)
-    model_ppm : array_like, shape=(N, L, 4)
-
-    Returns
-    -------
-    int
-    """
-    from .metrics import interpretability_performance
-
-    if rule != "median":
-        raise UnknownNameError(f"unknown example rule {rule!r}; the only rule is 'median'")
-    if not scores_by_name:
-        raise ShapeError("scores_by_name is empty")
-    per_seq = np.mean([interpretability_performance(None, s, model_ppm)["auroc_per_sequence"]
-                       for s in scores_by_name.values()], axis=0)
-    target = np.nanmedian(per_seq)
-    return int(np.nanargmin(np.abs(per_seq - target)))
-
-
 # ----------------------------------------------------------------------------- files (the CLI's entry point)
-
-def _load_model_file(model_path: Path):
-    from . import activations, layers, models  # noqa: F401  (register seqlib's serialisable objects)
-
-    if not model_path.exists():
-        raise FileNotFoundError(f"model file not found: {model_path}")
-    try:
-        return keras.models.load_model(model_path, compile=False)
-    except Exception as err:  # Keras raises ValueError/OSError/TypeError for unreadable files
-        raise FormatError(f"{model_path}: not a loadable Keras model ({type(err).__name__}: {err})") from err
-
-
-def _load_data_file(data_path: Path, split: str = "test"):
-    """Sequences and, when present, ground truth and labels of a data file (HDF5 data set, FASTA or .npy)."""
-    from .datasets import load_dataset, read_sequences
-
-    if not data_path.exists():
-        raise FileNotFoundError(f"data file not found: {data_path}")
-    if data_path.suffix == ".npy":
-        return check_one_hot(np.load(data_path), str(data_path), allow_n=True), None, None
-    if data_path.suffix.lower() in (".h5", ".hdf5"):
-        import h5py
-
-        with h5py.File(data_path, "r") as f:
-            full = all(f"X_{s}" in f and f"Y_{s}" in f for s in ("train", "valid", "test"))
-        if full:
-            ds = load_dataset(data_path)
-            return ds.test.X, ds.test.model, ds.test.y
-    return read_sequences(data_path, split), None, None
-
 
 def attribute_files(model_path, data_path, method: str = "saliency", output: int = 0, correct: bool = False,
                     out_dir="attribution", *, logit: bool = False, n_sequences: int | None = None,
@@ -936,39 +774,57 @@ def attribute_files(model_path, data_path, method: str = "saliency", output: int
     correct : bool
         Gradient correction.
     out_dir : path
-        Created if needed; receives ``attribution_<method>.npy`` (shape (N, L, 4)), ``logos_<method>.png``
-        (the ``n_logos`` sequences with the largest total absolute attribution), ``summary.json`` and, with
-        ground truth, ``quality_<method>.csv`` (AUROC/AUPR/SNR, Methods §7.2).
+        Created if needed (checked first, before anything is computed); receives, each named
+        ``<method>`` or ``<method>_corrected`` so that several methods share a folder: ``attribution_<method>.npy``
+        (shape (N, L, 4)), ``logos_<method>.png`` (the ``n_logos`` sequences with the largest total absolute
+        attribution), ``summary_<method>.json`` (what the function returns) and, with ground truth,
+        ``quality_<method>.csv`` (AUROC/AUPR/SNR, Methods §7.2).
     logit : bool
         Attribute the logit instead of the output.
     n_sequences : int, optional
-        Only the first n sequences (with ground truth and labels: the first n positives of output ``output``).
+        Only the first n sequences (with ground truth and labels: the first n positives of output ``output``);
+        at least 1.
+    progress : bool
+        A tqdm bar (on stderr).
 
     Returns
     -------
     dict
-        Paths written and, with ground truth, the quality numbers.
+        Paths written (``attribution``, ``logos``, ``summary`` and, with ground truth, ``quality``) and, with
+        ground truth, the quality numbers.
+
+    Raises
+    ------
+    PathError
+        ``out_dir`` cannot be written.
+    ValueError
+        ``n_sequences`` < 1.
+    FileNotFoundError, FormatError, ShapeError, UnknownNameError
+        As :func:`seqlib.files.load_model` and :func:`seqlib.files.load_data`; a method or output that does not
+        apply.
     """
-    import pandas as pd
-
-    from . import plotting
-    from ._io import atomic_path
-    from .metrics import attribution_snr, interpretability_performance
-
     if method not in METHODS:
         raise UnknownNameError(f"unknown attribution method {method!r}; choose one of {', '.join(METHODS)}")
     if correct and method not in GRADIENT_METHODS:
         raise UnknownNameError("gradient correction (--correct) applies to saliency, ig and deepshap, not ism")
-    model_path, data_path, out_dir = Path(model_path), Path(data_path), Path(out_dir)
-    model = _load_model_file(model_path)
+    if n_sequences is not None and (isinstance(n_sequences, bool) or not isinstance(n_sequences, (int, np.integer))
+                                    or n_sequences < 1):
+        raise ValueError(f"n_sequences (-n) must be a positive number of sequences; got {n_sequences!r}")
+    model_path, data_path = Path(model_path), Path(data_path)
+    out_dir = check_output_dir(out_dir, "out_dir")
+    model = load_model(model_path)
+    check_sequence_model(model, str(model_path))
     L, n_out = _model_shape(model)
     output = _check_output(model, output)
-    X, truth, y = _load_data_file(data_path)
+    X, truth, y = load_data(data_path)
     if L is not None and X.shape[1] != L:
         raise ShapeError(f"{data_path} holds sequences of length {X.shape[1]}, but {model_path.name} takes length {L}")
     if truth is not None and y is not None:
         keep = np.flatnonzero(y[:, min(output, y.shape[1] - 1)] > 0.5)
         X, truth = X[keep], truth[keep]
+    if len(X) == 0:
+        raise ShapeError(f"{data_path} holds no sequences to attribute" + (
+            f" (none is positive for output {output})" if truth is not None and y is not None else ""))
     if n_sequences is not None:
         X = X[:n_sequences]
         truth = None if truth is None else truth[:n_sequences]
@@ -977,19 +833,18 @@ def attribute_files(model_path, data_path, method: str = "saliency", output: int
     out_dir.mkdir(parents=True, exist_ok=True)
     result = {"model": str(model_path), "data": str(data_path), "method": method, "output": output,
               "logit": logit, "correct": correct, "n_sequences": int(len(X))}
-    npy = out_dir / f"attribution_{method}{'_corrected' if correct else ''}.npy"
+    tag = f"{method}{'_corrected' if correct else ''}"
+    npy = out_dir / f"attribution_{tag}.npy"
     with atomic_path(npy, suffix=".npy") as tmp:
         with open(tmp, "wb") as fh:
             np.save(fh, scores.astype(np.float32))
     result["attribution"] = str(npy)
 
-    import matplotlib.pyplot as plt
-
     top = np.argsort(-np.abs(scores).sum((1, 2)), kind="stable")[:n_logos]
     fig = plotting.plot_attribution_maps({f"sequence {i}": scores[i] for i in top},
                                          ground_truth=None if truth is None else truth[top], sequences=X[top],
                                          title=f"{method}{' (corrected)' if correct else ''}, output {output}")
-    result["logos"] = str(plotting.save_figure(fig, f"logos_{method}{'_corrected' if correct else ''}", out_dir))
+    result["logos"] = str(plotting.save_figure(fig, f"logos_{tag}", out_dir, caption=False))
     plt.close(fig)
 
     if truth is not None:
@@ -998,116 +853,11 @@ def attribute_files(model_path, data_path, method: str = "saliency", output: int
         table = pd.DataFrame([{"method": method, "correct": correct, "output": output, "auroc": perf["auroc"],
                                "aupr": perf["aupr"], "snr": snr["snr"], "mass_fraction": snr["mass_fraction"],
                                "n_sequences": perf["n_scored"]}])
-        csv = out_dir / f"quality_{method}{'_corrected' if correct else ''}.csv"
+        csv = out_dir / f"quality_{tag}.csv"
         with atomic_path(csv, suffix=".csv") as tmp:
             table.to_csv(tmp, index=False)
         result.update(quality=str(csv), auroc=perf["auroc"], aupr=perf["aupr"], snr=snr["snr"])
-    with atomic_path(out_dir / "summary.json", suffix=".json") as tmp:
+    result["summary"] = str(out_dir / f"summary_{tag}.json")
+    with atomic_path(out_dir / f"summary_{tag}.json", suffix=".json") as tmp:
         tmp.write_text(json.dumps(result, indent=1))
     return result
-
-
-def correction_effect(table):
-    """How much gradient correction changes attribution AUROC/AUPR, per model × activation × method.
-
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`attribution_table` with ``corrections=(False, True)``.
-
-    Returns
-    -------
-    DataFrame
-        One row per model × activation × method: medians over trials of ``auroc`` without and with the
-        correction, the median paired change ``delta_auroc`` (and ``delta_aupr``), the share of trials the
-        correction improved, and ``n_trials``.
-    """
-    import pandas as pd
-
-    keys = ["model", "activation", "method", "trial"]
-    wide = table.pivot_table(index=keys, columns="correct", values=["auroc", "aupr"]).dropna()
-    if wide.empty:
-        return pd.DataFrame(columns=["model", "activation", "method", "auroc", "auroc_corrected", "delta_auroc",
-                                     "delta_aupr", "improved", "n_trials"])
-    flat = pd.DataFrame({"auroc": wide[("auroc", False)], "auroc_corrected": wide[("auroc", True)],
-                         "delta_auroc": wide[("auroc", True)] - wide[("auroc", False)],
-                         "delta_aupr": wide[("aupr", True)] - wide[("aupr", False)]}).reset_index()
-    flat["improved"] = flat["delta_auroc"] > 0
-    grouped = flat.groupby(["model", "activation", "method"], sort=False)
-    out = grouped[["auroc", "auroc_corrected", "delta_auroc", "delta_aupr"]].median()
-    out["improved"] = grouped["improved"].mean()
-    out["n_trials"] = grouped.size()
-    return out.reset_index()
-
-
-def claims_table(saliency_table, classification_table, methods_table=None):
-    """The paper's Task-3 claims, each judged on our paired trials by :func:`seqlib.metrics.claim_verdict`.
-
-    Claims: exponential beats relu on saliency AUROC (CNN-local, CNN-dist; paper range: mean ± std of the
-    printed table); CNN-dist beats CNN-local on classification AUROC (relu, exponential; the Fig 2a centroid
-    ± 0.005); and, with ``methods_table``, exponential beats relu for each method of Extended Data Fig 2
-    (paper range: the printed mean ± std).
-
-    Parameters
-    ----------
-    saliency_table : DataFrame
-        :func:`attribution_table` rows of method ``saliency`` (uncorrected rows are used).
-    classification_table : DataFrame
-        One row per run with model, activation, trial and ``test_auroc``.
-    methods_table : DataFrame, optional
-        :func:`attribution_table` rows of the four methods.
-
-    Returns
-    -------
-    DataFrame with claim, ours_higher, ours_lower (medians), paper_higher, paper_lower, fraction, n_pairs,
-    verdict.
-    """
-    import pandas as pd
-
-    from .metrics import claim_verdict
-    from .paper import paper_value
-
-    def paired(table, value, group, a, b, where):
-        sub = table
-        for col, val in where.items():
-            sub = sub[sub[col] == val]
-        wide = sub.pivot_table(index="trial", columns=group, values=value)
-        if a not in wide or b not in wide:
-            return None, None
-        wide = wide[[a, b]].dropna()
-        return wide[a].to_numpy(), wide[b].to_numpy()
-
-    rows = []
-
-    def judge(claim, higher, lower, p_hi, p_lo, spread):
-        if higher is None or len(higher) == 0:
-            return
-        res = claim_verdict(higher, lower, (p_hi - spread, p_hi + spread) if np.isfinite(p_hi) else None)
-        rows.append({"claim": claim, "ours_higher": float(np.median(higher)), "ours_lower": float(np.median(lower)),
-                     "paper_higher": p_hi, "paper_lower": p_lo, "fraction": res["fraction"],
-                     "n_pairs": res["n_pairs"], "verdict": res["verdict"]})
-
-    sal = saliency_table[(saliency_table["method"] == "saliency") & ~saliency_table["correct"].astype(bool)]
-    for model in ("cnn-local", "cnn-dist"):
-        hi, lo = paired(sal, "auroc", "activation", "exponential", "relu", {"model": model})
-        p = {a: paper_value("saliency_auroc_mean", figure="Attribution table", model=model, activation=a)
-             for a in ("exponential", "relu")}
-        sd = paper_value("saliency_auroc_sd", figure="Attribution table", model=model, activation="exponential")
-        judge(f"{model}: saliency AUROC exponential > relu", hi, lo, p["exponential"], p["relu"], sd)
-    for act in ("relu", "exponential"):
-        hi, lo = paired(classification_table, "test_auroc", "model", "cnn-dist", "cnn-local", {"activation": act})
-        p = {m: paper_value("test_auroc", figure="Fig 2a", model=m, activation=act) for m in ("cnn-dist", "cnn-local")}
-        judge(f"{act}: classification AUROC cnn-dist > cnn-local", hi, lo, p["cnn-dist"], p["cnn-local"], 0.005)
-    if methods_table is not None:
-        unc = methods_table[~methods_table["correct"].astype(bool)]
-        for model in ("cnn-local", "cnn-dist"):
-            for method in METHODS:
-                hi, lo = paired(unc[unc["method"] == method], "auroc", "activation", "exponential", "relu",
-                                {"model": model})
-                p = {a: paper_value(f"{method}_auroc_mean", figure="Attribution table", model=model, activation=a)
-                     for a in ("exponential", "relu")}
-                sd = paper_value(f"{method}_auroc_sd", figure="Attribution table", model=model,
-                                 activation="exponential")
-                judge(f"{model}: {method} AUROC exponential > relu (ExtData 2)", hi, lo, p["exponential"], p["relu"], sd)
-    return pd.DataFrame(rows, columns=["claim", "ours_higher", "ours_lower", "paper_higher", "paper_lower",
-                                       "fraction", "n_pairs", "verdict"])

@@ -6,34 +6,66 @@
     seqlib run --data my.h5 --activation relu exponential --filters
     seqlib run --fasta seqs.fa --labels labels.tsv --activation relu exponential --filters
     seqlib filters MODEL.keras DATA.h5 --out DIR [--layer N] [--window W] [--jaspar-release JASPAR2024]
-    seqlib notebooks --profile quick --out book/chapters [01 02 ...]
-    seqlib sweep --profile paper [--scheduler tcp://...] [01 02 ...]
+    seqlib attribute MODEL.keras DATA.h5 --method saliency --out DIR
 
-Tasks, their default sizes and seeds come from the task registry (:mod:`seqlib.tasks`).
+Tasks, their default sizes and seeds come from the task registry (:mod:`seqlib.tasks`). Other packages add
+subcommands through the entry-point group :data:`COMMAND_GROUP`; the book's layer adds ``seqlib notebooks``,
+``seqlib sweep``, ``seqlib claims`` and ``seqlib status`` that way.
+
+Every bad input ends with one line, ``seqlib <command>: error: <what is wrong and what to do>``, exit status 2,
+and nothing half-written: output paths are checked before any computation, and files are written atomically.
+Ctrl-C ends with ``seqlib <command>: interrupted; N runs finished, M will resume`` and exit status 130.
+Only results go to stdout (``seqlib attribute`` prints JSON there); progress and notes go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
 
+from ._io import check_output_dir, check_output_file
+from ._validate import check_sequence_model
+from .analyses import filter_table
+from .datasets import check_split_size, read_sequences, save_dataset
 from .errors import SeqlibError
-from .profiles import PROFILES
-from .tasks import get_task, task_names
+from .executors import check_workers
+from .files import load_model
+from .filters import analyse_model_filters, check_threshold, resolve_layer
+from .paths import results_dir
+from .runs import RunConfig, grid, results_table, run_grid, runs_dir
+from .simulate import simulate_task1, simulate_task3
+from .tasks import get_task, register_fasta, register_hdf5, task_names
+
+#: Entry-point group of packages that add subcommands: each entry is a function taking argparse's subparsers.
+COMMAND_GROUP = "seqlib.commands"
 
 #: Simulated tasks ``seqlib simulate`` can write (each has its generator's motif argument).
 SIMULATED = {"task1": "motifs", "task3": "core"}
 
+#: What a non-ACGT error says to do about N on the command line.
+ALLOW_N_FLAG_HINT = "add --allow-n to encode N as 0.25"
+
+
+def _at_least(value, low: int, flag: str, meaning: str):
+    """``value`` unless it is below ``low`` (None passes)."""
+    if value is not None and value < low:
+        raise SeqlibError(f"{flag} must be at least {low} ({meaning}); got {value}")
+    return value
+
 
 def _cmd_simulate(args) -> int:
-    from .datasets import save_dataset
-    from .simulate import simulate_task1, simulate_task3
-
     task = get_task(args.task)
+    n_sequences = task.n_sequences if args.n_sequences is None else args.n_sequences
+    check_split_size(n_sequences, what="--n-sequences")
+    _at_least(args.length, 1, "--length", "nucleotides per sequence")
+    check_output_file(args.out, "--out")                     # before minutes of simulation
     kwargs = dict(seed=task.seed if args.seed is None else args.seed, length=args.length, engine=args.engine,
-                  progress=not args.quiet, n_sequences=task.n_sequences if args.n_sequences is None else args.n_sequences)
+                  progress=not args.quiet, n_sequences=n_sequences)
     if args.release:
         kwargs["release"] = args.release
     if args.motifs:
@@ -48,39 +80,8 @@ def _cmd_simulate(args) -> int:
     return 0
 
 
-def _parameters(items) -> dict:
-    import yaml                              # comes with papermill (the book extra)
-
-    params = {}
-    for item in items or []:
-        if "=" not in item:
-            raise SeqlibError(f"--param expects NAME=VALUE; got {item!r}")
-        key, value = item.split("=", 1)
-        params[key] = yaml.safe_load(value)
-    return params
-
-
-def _cmd_notebooks(args) -> int:
-    from .notebooks import run_notebooks
-
-    run_notebooks(args.names or None, profile=args.profile, out_dir=args.out, parameters=_parameters(args.param))
-    return 0
-
-
-def _cmd_sweep(args) -> int:
-    from .notebooks import sweep
-
-    out = sweep(args.names or None, profile=args.profile, out_dir=args.out, parameters=_parameters(args.param),
-                scheduler=args.scheduler, build=not args.no_book)
-    print(f"sweep: {len(out['executed'])} notebook(s) executed, {len(out['skipped'])} already done"
-          + (f"; book: {out['book']}" if out["book"] else ""))
-    return 0
-
-
 def _task_of(args) -> str:
     """The task to train on: a registered name, or the user's data registered now."""
-    from .tasks import register_fasta, register_hdf5
-
     if args.data is not None and args.fasta is not None:
         raise SeqlibError("give either --data (HDF5) or --fasta with --labels, not both")
     if args.labels is not None and args.fasta is None:
@@ -90,7 +91,8 @@ def _task_of(args) -> str:
     elif args.fasta is not None:
         if args.labels is None:
             raise SeqlibError("--fasta needs --labels (a .tsv/.csv table or an .npy array, one row per sequence)")
-        task = register_fasta(args.fasta, args.labels, name=args.name, motifs=args.motifs, allow_n=args.allow_n)
+        task = register_fasta(args.fasta, args.labels, name=args.name, motifs=args.motifs, allow_n=args.allow_n,
+                              n_hint=ALLOW_N_FLAG_HINT)
     else:
         if args.motifs:
             raise SeqlibError("--motifs names the ground truth of your own data (--data or --fasta)")
@@ -101,9 +103,25 @@ def _task_of(args) -> str:
     return task.name
 
 
-def _cmd_run(args) -> int:
-    from .runs import RunConfig, grid, results_table, run_grid
+def _check_run_arguments(args) -> None:
+    """The numbers of ``seqlib run`` and its results folder, checked before any data are read."""
+    _at_least(args.trials, 1, "--trials", "the number of trials to train")
+    _at_least(args.first_trial, 0, "--first-trial", "trials are numbered from 0")
+    _at_least(args.epochs, 1, "--epochs", "training epochs")
+    _at_least(args.patience, -1, "--patience", "epochs without improvement; -1 disables early stopping")
+    if args.workers is not None:
+        check_workers(args.workers, "--workers")
+    if args.n_sequences is not None:
+        check_split_size(args.n_sequences, what="--n-sequences")
+    what = "results folder" + (f" ($SEQLIB_RESULTS={os.environ['SEQLIB_RESULTS']})"
+                               if os.environ.get("SEQLIB_RESULTS") else "")
+    if results_dir().exists() and not results_dir().is_dir():
+        raise SeqlibError(f"the {what} is a file, not a folder: set $SEQLIB_RESULTS to a folder (or unset it)")
+    check_output_dir(runs_dir(), what)
 
+
+def _cmd_run(args) -> int:
+    _check_run_arguments(args)
     task = _task_of(args)
     base = RunConfig(task=task, epochs=args.epochs, patience=None if args.patience < 0 else args.patience,
                      n_sequences=args.n_sequences, data_seed=args.data_seed, initializer=args.initializer,
@@ -113,8 +131,6 @@ def _cmd_run(args) -> int:
     runs = run_grid(configs, progress=not args.quiet, scheduler=args.scheduler, workers=args.workers)
     columns = ["model", "activation", "trial", "test_auroc", "test_aupr", "epochs_trained"]
     if args.filters:
-        from .experiments import filter_table
-
         table = filter_table(runs)
         columns += ["match_fraction", "match_any"]
     else:
@@ -124,18 +140,20 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_filters(args) -> int:
-    from ._backend import load_keras
-    keras = load_keras()
-
-    from . import activations, models  # noqa: F401  (registers seqlib's serialisable objects)
-    from .datasets import read_sequences
-    from .filters import analyse_model_filters
-
-    if not args.model.exists():
-        raise FileNotFoundError(f"model file not found: {args.model}")
-    model = keras.models.load_model(args.model)
-    X = read_sequences(args.data, split=args.split)
+    check_output_dir(args.out, "--out")                      # before the model runs and Tomtom compiles
+    check_threshold(args.threshold, "--threshold")
+    _at_least(args.window, 1, "--window", "nucleotides")
+    if args.targets is not None and not args.targets.is_file():
+        raise SeqlibError(f"--targets {args.targets}: no such MEME file")
+    model = load_model(args.model)
+    check_sequence_model(model, str(args.model))
     layer = int(args.layer) if args.layer is not None and args.layer.lstrip("-").isdigit() else args.layer
+    if layer is not None:
+        try:
+            resolve_layer(model, layer)
+        except SeqlibError as err:
+            raise SeqlibError(f"--layer {args.layer}: {err}") from None
+    X = read_sequences(args.data, split=args.split)
     summary = analyse_model_filters(model, X, args.out, layer=layer, threshold=args.threshold, window=args.window,
                                     targets=args.targets, release=args.jaspar_release)
     matched = int((summary["best_target"] != "").sum())
@@ -145,13 +163,16 @@ def _cmd_filters(args) -> int:
 
 
 def _cmd_attribute(args) -> int:
-    import json
-
-    from .attribution import attribute_files
+    _at_least(args.n, 1, "-n", "the number of sequences to attribute")
+    _at_least(args.output, 0, "--output", "output columns are numbered from 0")
+    check_output_dir(args.out, "--out")                      # before the model is loaded and run
+    from .attribution import attribute_files  # lazy: imports Keras
 
     result = attribute_files(args.model, args.data, method=args.method, output=args.output, correct=args.correct,
                              out_dir=args.out, logit=args.logit, n_sequences=args.n)
-    print(json.dumps(result, indent=1, default=str))
+    written = [Path(result[k]).name for k in ("attribution", "logos", "quality", "summary") if k in result]
+    print(f"seqlib attribute: wrote {', '.join(written)} to {args.out}", file=sys.stderr)
+    print(json.dumps(result, indent=1, default=str))         # stdout holds only this JSON
     return 0
 
 
@@ -209,7 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "JASPAR; match fraction against the ground-truth motifs when known)")
     rn.add_argument("--scheduler", default=None, help="Dask scheduler (tcp://HOST:PORT or scheduler .json; "
                     "default $SEQLIB_SCHEDULER, else local processes)")
-    rn.add_argument("--workers", type=int, default=None, help="local worker processes (default: the CPU cores)")
+    rn.add_argument("--workers", type=int, default=None, help="local worker processes, at least 1 (default: "
+                    "$SEQLIB_WORKERS, else the CPU cores)")
     rn.add_argument("--quiet", action="store_true")
     rn.set_defaults(func=_cmd_run)
 
@@ -217,10 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     fl.add_argument("model", type=Path, help="a .keras model with a convolutional first layer")
     fl.add_argument("data", type=Path, help="sequences: an HDF5 data set (X_<split>) or a FASTA file")
     fl.add_argument("--out", type=Path, required=True, help="output folder")
-    fl.add_argument("--layer", default=None, help="layer name or index to read (default: the first "
-                    "convolution's activation)")
+    fl.add_argument("--layer", default=None, help="layer name or index to read: a convolution's output or a layer "
+                    "after it (default: the first convolution's activation)")
     fl.add_argument("--split", default="test", help="HDF5 split to use (default test)")
-    fl.add_argument("--threshold", type=float, default=0.5, help="fraction of each filter's max (default 0.5)")
+    fl.add_argument("--threshold", type=float, default=0.5, help="fraction of each filter's max, between 0 and 1 "
+                    "(default 0.5)")
     fl.add_argument("--window", type=int, default=None, help="alignment window in nucleotides (default: the "
                     "paper's 20, or the first convolution's receptive field + 1 when wider)")
     group = fl.add_mutually_exclusive_group()
@@ -228,23 +251,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "vertebrates (default: the paper's JASPAR 2016 file)")
     group.add_argument("--targets", type=Path, default=None, help="compare with the motifs of this MEME file")
     fl.set_defaults(func=_cmd_filters)
-
-    nb = sub.add_parser("notebooks", help="execute the book's notebooks with papermill at a profile")
-    nb.add_argument("names", nargs="*", help="notebook name prefixes (default: all)")
-    nb.add_argument("--profile", default="quick", choices=list(PROFILES))
-    nb.add_argument("--out", type=Path, default=None, help="folder for executed notebooks (default book/chapters)")
-    nb.add_argument("--param", action="append", help="extra papermill parameter NAME=VALUE (YAML value)")
-    nb.set_defaults(func=_cmd_notebooks)
-
-    sw = sub.add_parser("sweep", help="run notebooks at a profile into a sweep folder (skipping those already "
-                        "done with the same parameters), then build the book from them")
-    sw.add_argument("names", nargs="*", help="notebook name prefixes (default: all)")
-    sw.add_argument("--profile", default="paper", choices=list(PROFILES))
-    sw.add_argument("--out", type=Path, default=None, help="sweep folder (default results/sweeps/<profile>)")
-    sw.add_argument("--scheduler", default=None, help="Dask scheduler the notebooks' runs train on")
-    sw.add_argument("--param", action="append", help="extra papermill parameter NAME=VALUE (YAML value)")
-    sw.add_argument("--no-book", action="store_true", help="only execute the notebooks")
-    sw.set_defaults(func=_cmd_sweep)
 
     at = sub.add_parser("attribute", help="attribution maps of any single-input Keras model (saliency, ISM, "
                         "integrated gradients, DeepSHAP), with AUROC/AUPR when the data carry ground truth")
@@ -255,13 +261,24 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--output", type=int, default=0, help="output column to attribute (default 0)")
     at.add_argument("--correct", action="store_true", help="gradient correction (saliency, ig, deepshap)")
     at.add_argument("--logit", action="store_true", help="attribute the logit instead of the sigmoid output")
-    at.add_argument("-n", type=int, default=None, help="only the first N sequences (positives with labels)")
-    at.add_argument("--out", type=Path, required=True, help="output folder")
+    at.add_argument("-n", type=int, default=None, help="only the first N >= 1 sequences (positives with labels)")
+    at.add_argument("--out", type=Path, required=True, help="output folder (files are named by method, so methods "
+                    "can share it)")
     at.set_defaults(func=_cmd_attribute)
+    for command in entry_points(group=COMMAND_GROUP):      # e.g. the book's notebooks, sweep, claims, status
+        try:
+            command.load()(sub)
+        except Exception as err:  # a broken add-on must not take the library's own commands down with it
+            print(f"seqlib: the subcommands of {command.value} are unavailable ({type(err).__name__}: {err})",
+                  file=sys.stderr)
     return parser
 
 
 def main(argv=None) -> int:
+    """Run the ``seqlib`` command line; returns the exit status (0 done, 2 a bad input, 130 interrupted)."""
+    # before anything imports TensorFlow, here or in a worker process (they inherit it): its C++ runtime's
+    # lines such as "failed call to cuInit" on a machine without a GPU are hidden; set it yourself to see them
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -269,6 +286,14 @@ def main(argv=None) -> int:
     except (SeqlibError, FileNotFoundError, ValueError) as err:
         print(f"seqlib {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:                 # e.g. a permission or disk error while writing: name it, no traceback
+        where = f" ({err.filename})" if getattr(err, "filename", None) and str(err.filename) not in str(err) else ""
+        print(f"seqlib {args.command}: error: {err}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as err:
+        text = str(err) if str(err).startswith("interrupted") else "interrupted"
+        print(f"seqlib {args.command}: {text}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import h5py
 import numpy as np
 
 from ._io import atomic_path
 from ._validate import check_one_hot
-from .errors import FormatError, MissingKeyError, SequenceError, ShapeError, UnknownNameError
+from .errors import FormatError, LabelError, MissingKeyError, PathError, SequenceError, ShapeError, UnknownNameError
 from .motifs import reverse_complement
 
 SPLITS = ("train", "valid", "test")
@@ -111,6 +112,135 @@ def split_indices(order: np.ndarray, fractions: Sequence[float]) -> dict[str, np
     return {name: order[cuts[i]:cuts[i + 1]] for i, name in enumerate(SPLITS)}
 
 
+def check_input_file(path, what: str = "file") -> Path:
+    """``path`` if it is a non-empty file.
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing at ``path``.
+    PathError
+        A folder.
+    FormatError
+        An empty (0-byte) file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    if path.is_dir():
+        raise PathError(f"{what} {path} is a folder; give the file itself")
+    if path.stat().st_size == 0:
+        raise FormatError(f"{path}: the {what} is empty (0 bytes); was it written completely?")
+    return path
+
+
+def min_split_size(fractions: Sequence[float] = (0.7, 0.1, 0.2), *, limit: int = 100_000) -> int:
+    """The fewest sequences from which on every size gives non-empty train, valid and test splits
+    (:func:`split_indices`); 7 for the paper's 70/10/20.
+
+    Parameters
+    ----------
+    fractions : 3 floats summing to 1, each > 0
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        A fraction of 0 (that split is always empty), or fractions too small for ``limit`` sequences.
+    """
+    fractions = np.asarray(fractions, dtype=float)
+    if fractions.shape != (3,) or (fractions <= 0).any() or not np.isclose(fractions.sum(), 1):
+        raise ValueError(f"split must be 3 positive fractions summing to 1; got {fractions.tolist()}")
+    # sizes of at least 1 / smallest fraction always work (each cut then advances by >= 1)
+    sure = int(np.ceil(1 / fractions.min() - 1e-9))
+    if sure > limit:
+        raise ValueError(f"split fractions {fractions.tolist()} need more than {limit:,} sequences")
+    smallest = sure
+    for n in range(sure - 1, 0, -1):
+        if any(len(idx) == 0 for idx in split_indices(np.arange(n), fractions).values()):
+            break
+        smallest = n
+    return smallest
+
+
+def check_split_size(n_sequences, fractions: Sequence[float] = (0.7, 0.1, 0.2), what: str = "n_sequences") -> int:
+    """``n_sequences`` as an int if splitting it by ``fractions`` leaves no split empty.
+
+    Raises
+    ------
+    ValueError
+        Too few sequences; the message gives the minimum (:func:`min_split_size`) and names ``what``.
+    """
+    if isinstance(n_sequences, bool) or not isinstance(n_sequences, (int, np.integer)):
+        raise ValueError(f"{what} must be an integer; got {n_sequences!r}")
+    n = int(n_sequences)
+    fractions = tuple(float(f) for f in fractions)
+    if n < 1 or any(len(idx) == 0 for idx in split_indices(np.arange(n), fractions).values()):
+        sizes = " / ".join(str(len(i)) for i in split_indices(np.arange(max(n, 0)), fractions).values())
+        given = f"{what} {n}" if what.startswith("-") else f"{what}={n}"
+        raise ValueError(f"{given} is too few sequences: a {'/'.join(f'{f:g}' for f in fractions)} "
+                         f"train/valid/test split of {max(n, 0)} gives {sizes}; use at least "
+                         f"{min_split_size(fractions)}")
+    return n
+
+
+def check_label_values(y, where: str) -> np.ndarray:
+    """``y`` if every label is 0 or 1 (NaN and other values are refused, naming ``where`` and the first bad row).
+
+    Parameters
+    ----------
+    y : numpy.ndarray, shape=(N, T)
+    where : str
+        The file (and key) the labels came from, for the message.
+
+    Raises
+    ------
+    LabelError
+    """
+    y = np.asarray(y)
+    bad = ~np.isin(y, (0, 1))                      # NaN is not in {0, 1}
+    if bad.any():
+        row, col = np.argwhere(bad.reshape(len(y), -1))[0]
+        value = y.reshape(len(y), -1)[row, col]
+        what = "NaN" if np.isnan(value) else f"{value:g}"
+        values = np.unique(y[~np.isnan(y)]) if np.issubdtype(y.dtype, np.floating) else np.unique(y)
+        raise LabelError(f"{where}: labels must be 0 or 1; row {row}, column {col} holds {what} (values in the "
+                         f"file: {', '.join(f'{v:g}' for v in values[:8])}{', NaN' if np.isnan(y).any() else ''}). "
+                         f"Binarise them first (e.g. 1 for bound, 0 for unbound)")
+    return y
+
+
+def check_trainable(ds: "Dataset", source: str) -> "Dataset":
+    """Refuse a data set whose test metrics could not be computed: an empty split, or a valid or test split
+    in which no label column holds both classes (AUROC and AUPR would be NaN).
+
+    Parameters
+    ----------
+    ds : Dataset
+    source : str
+        The file(s) it was read from, for the message.
+
+    Raises
+    ------
+    LabelError
+    """
+    for name, split in ds.splits():
+        if len(split) == 0:
+            raise LabelError(f"{source}: the {name} split holds 0 sequences; a model needs sequences in train, "
+                             f"valid and test")
+    for name in ("valid", "test"):
+        y = ds[name].y
+        if not ((y == 1).any(0) & (y == 0).any(0)).any():
+            only = "1s" if (y == 1).all() else "0s" if (y == 0).all() else "one class per label"
+            raise LabelError(f"{source}: every label of the {name} split ({len(y)} sequences) has only {only}, so "
+                             f"AUROC and AUPR are undefined; the {name} split needs positives (1) and negatives "
+                             f"(0) of at least one label")
+    return ds
+
+
 # ----------------------------------------------------------------------------- layout helpers
 
 def to_channels_last(X, name: str = "X") -> np.ndarray:
@@ -156,8 +286,6 @@ def save_dataset(path, dataset: Dataset, *, compression: str | None = "gzip", co
     ``starts_{split}`` (N, K) int16 when known. ``dataset.meta`` is stored as JSON in the ``meta``
     attribute. The file appears under ``path`` only when complete.
     """
-    import h5py
-
     path = Path(path)
     opts = dict(compression=compression, compression_opts=compression_opts) if compression == "gzip" else \
         dict(compression=compression)
@@ -210,12 +338,13 @@ def load_dataset(path, *, x_key: str = "X_{}", y_key: str = "Y_{}", reverse_comp
     Raises
     ------
     FileNotFoundError, FormatError, MissingKeyError, ShapeError, SequenceError
+    LabelError
+        Labels other than 0 and 1 (NaN included).
     """
-    import h5py
-
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"data set not found: {path}")
+    check_input_file(path, "data set")
     try:
         f = h5py.File(path, "r")
     except OSError as err:
@@ -229,6 +358,7 @@ def load_dataset(path, *, x_key: str = "X_{}", y_key: str = "Y_{}", reverse_comp
             y = np.asarray(_read_key(f, y_key.format(name), path), dtype=np.float32)
             if y.ndim == 1:
                 y = y[:, None]
+            check_label_values(y, f"{path}:{y_key.format(name)}")
             if len(y) != len(X):
                 raise ShapeError(f"{path}: {len(X)} sequences in split {name!r} but {len(y)} labels")
             model = to_channels_last(f[f"model_{name}"][()]).astype(np.float32) if f"model_{name}" in f else None
@@ -247,11 +377,10 @@ def load_dataset(path, *, x_key: str = "X_{}", y_key: str = "Y_{}", reverse_comp
 def read_sequences(path, split: str = "test") -> np.ndarray:
     """One-hot sequences ``(N, L, 4)`` from a FASTA file or from ``X_<split>`` of an HDF5 data set
     (any layout :func:`to_channels_last` understands), for tools that need sequences only."""
-    import h5py
-
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"sequence file not found: {path}")
+    check_input_file(path, "sequence file")
     if path.suffix.lower() in (".fa", ".fasta", ".fna"):
         return read_fasta(path, allow_n=True)[1]
     try:
@@ -315,9 +444,6 @@ def load_deepsea(directory, columns: Sequence[int] = DEEPSEA_TASK2_COLUMNS, *, k
     -------
     Dataset with X (N, L, 4) float32 and y (N, len(columns)) float32
     """
-    import h5py
-    import scipy.io
-
     directory = Path(directory)
     splits = {}
     for name in SPLITS:
@@ -337,6 +463,8 @@ def load_deepsea(directory, columns: Sequence[int] = DEEPSEA_TASK2_COLUMNS, *, k
                 X = _read_columns(xs, index).transpose(2, 1, 0)            # (N, 4, L)
         else:
             try:
+                import scipy.io  # lazy: only DeepSEA's .mat files need it, and it doubles `import seqlib`
+
                 mat = scipy.io.loadmat(path)
             except Exception as err:  # scipy raises several types for corrupt files
                 raise FormatError(f"{path}: not a readable MATLAB file ({err})") from err
@@ -360,8 +488,6 @@ def load_basset(path, reverse_complement: bool = False, splits: Iterable[str] = 
 
     N bases are encoded as 0.25 columns and kept. ``meta['target_labels']`` holds the 164 cell types.
     """
-    import h5py
-
     path = Path(path)
     splits = list(splits)
     if not splits or any(s not in SPLITS for s in splits):
@@ -399,7 +525,12 @@ for _i, _b in enumerate("ACGT"):
 _N_ROW = np.full(4, 0.25, np.float32)
 
 
-def one_hot_encode(sequences: Sequence[str], *, allow_n: bool = False, names: Sequence[str] | None = None) -> np.ndarray:
+#: How a non-ACGT error tells a Python caller to accept N (the command line says ``--allow-n``).
+ALLOW_N_HINT = "pass allow_n=True to encode N as 0.25"
+
+
+def one_hot_encode(sequences: Sequence[str], *, allow_n: bool = False, names: Sequence[str] | None = None,
+                   n_hint: str = ALLOW_N_HINT) -> np.ndarray:
     """One-hot encode DNA strings of equal length.
 
     Parameters
@@ -410,6 +541,8 @@ def one_hot_encode(sequences: Sequence[str], *, allow_n: bool = False, names: Se
         Encode N as 0.25 in every channel instead of raising.
     names : sequence of str, optional
         Used in error messages.
+    n_hint : str
+        What the error for an N says to do when ``allow_n`` is False (the command line passes its flag).
 
     Returns
     -------
@@ -440,13 +573,22 @@ def one_hot_encode(sequences: Sequence[str], *, allow_n: bool = False, names: Se
         if bad.any():
             k = int(np.argmax(bad))
             L = lengths.pop()
-            raise SequenceError(f"sequence {label(k // L)} has non-ACGT character {sequences[k // L][k % L]!r} at "
-                                f"position {k % L}" + ("" if allow_n else " (pass allow_n=True to encode N as 0.25)"))
+            char = sequences[k // L][k % L]
+            raise SequenceError(f"sequence {label(k // L)} has non-ACGT character {char!r} at position {k % L}"
+                                + (f" ({n_hint})" if not allow_n and char in "Nn" else ""))
     return X.reshape(len(sequences), -1, 4)
 
 
-def read_fasta(path, *, allow_n: bool = False) -> tuple[list[str], np.ndarray]:
+def read_fasta(path, *, allow_n: bool = False, n_hint: str = ALLOW_N_HINT) -> tuple[list[str], np.ndarray]:
     """Read a FASTA file of equal-length DNA sequences and one-hot encode it.
+
+    Parameters
+    ----------
+    path : path
+    allow_n : bool
+        Encode N as 0.25 in every channel instead of raising.
+    n_hint : str
+        What the error for an N says to do (see :func:`one_hot_encode`).
 
     Returns
     -------
@@ -456,13 +598,26 @@ def read_fasta(path, *, allow_n: bool = False) -> tuple[list[str], np.ndarray]:
     Raises
     ------
     FormatError
-        Sequence lines before any ``>`` header, or an empty file / empty record.
+        Not text (a binary or compressed file), sequence lines before any ``>`` header, or an empty file /
+        empty record.
     SequenceError
-        Non-ACGT characters or ragged lengths (see :func:`one_hot_encode`).
+        Non-ACGT characters or ragged lengths (see :func:`one_hot_encode`); the message names the file.
     """
     path = Path(path)
+    check_input_file(path, "FASTA file")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raise FormatError(f"{path}: a gzip-compressed file; decompress it first (gunzip {path.name})")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise FormatError(f"{path}: not a FASTA text file (byte {err.start} is not text); a FASTA file holds "
+                          f"'>name' header lines, each followed by sequence lines") from None
+    if "\0" in text:
+        raise FormatError(f"{path}: not a FASTA text file (it holds NUL bytes); a FASTA file holds '>name' "
+                          f"header lines, each followed by sequence lines")
     names, seqs, current = [], [], None
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+    for lineno, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith(";"):
             continue
@@ -480,7 +635,10 @@ def read_fasta(path, *, allow_n: bool = False) -> tuple[list[str], np.ndarray]:
         raise FormatError(f"{path}: no FASTA records found")
     if not seqs[-1]:
         raise FormatError(f"{path}: record {names[-1]!r} has no sequence")
-    return names, one_hot_encode(["".join(s) for s in seqs], allow_n=allow_n, names=names)
+    try:
+        return names, one_hot_encode(["".join(s) for s in seqs], allow_n=allow_n, names=names, n_hint=n_hint)
+    except SequenceError as err:
+        raise SequenceError(f"{path}: {err}") from None
 
 
 # ----------------------------------------------------------------------------- users' FASTA + labels
@@ -519,6 +677,8 @@ def read_labels(path, names: Sequence[str] | None = None) -> tuple[np.ndarray, l
     FileNotFoundError
     FormatError
         Unreadable file, non-numeric labels, ragged rows, duplicate or missing names.
+    LabelError
+        A label other than 0 or 1 (NaN included).
     """
     path = Path(path)
     if not path.exists():
@@ -531,10 +691,16 @@ def read_labels(path, names: Sequence[str] | None = None) -> tuple[np.ndarray, l
         if y.ndim not in (1, 2) or not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
             raise FormatError(f"{path}: labels must be a numeric (N,) or (N, T) array; got {y.dtype} {y.shape}")
         y = np.asarray(y, np.float32)
-        return (y[:, None] if y.ndim == 1 else y), None
+        y = y[:, None] if y.ndim == 1 else y
+        return check_label_values(y, str(path)), None
     sep = "," if path.suffix.lower() == ".csv" else "\t"
+    check_input_file(path, "labels file")
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise FormatError(f"{path}: not a text table of labels (give a .tsv/.csv table or an .npy array)") from None
     rows = []
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+    for lineno, line in enumerate(text.splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
             rows.append((lineno, [f.strip() for f in line.rstrip("\r\n").split(sep)]))
     if not rows:
@@ -558,6 +724,9 @@ def read_labels(path, names: Sequence[str] | None = None) -> tuple[np.ndarray, l
             value = _number(text)
             if value is None:
                 raise FormatError(f"{path}:{lineno}: label {text!r} is not a number")
+            if value not in (0.0, 1.0):                  # NaN too
+                raise LabelError(f"{path}:{lineno}: label {text!r} is not 0 or 1; labels must be 0 or 1 (binarise "
+                                 f"them first, e.g. 1 for bound, 0 for unbound)")
             values[i, j] = value
     if not named:
         return values, header
@@ -579,7 +748,7 @@ def read_labels(path, names: Sequence[str] | None = None) -> tuple[np.ndarray, l
 
 
 def load_fasta_dataset(fasta, labels, *, split: Sequence[float] = (0.7, 0.1, 0.2), seed: int = 0,
-                       allow_n: bool = False) -> Dataset:
+                       allow_n: bool = False, n_hint: str = ALLOW_N_HINT) -> Dataset:
     """A user's FASTA file and labels as a data set, split train / valid / test by a seeded permutation.
 
     Parameters
@@ -594,6 +763,8 @@ def load_fasta_dataset(fasta, labels, *, split: Sequence[float] = (0.7, 0.1, 0.2
         Seed of the permutation (``numpy.random.default_rng(seed).permutation(N)``).
     allow_n : bool
         Encode N as 0.25 in every channel instead of rejecting it.
+    n_hint : str
+        What the error for an N says to do (see :func:`one_hot_encode`).
 
     Returns
     -------
@@ -606,12 +777,14 @@ def load_fasta_dataset(fasta, labels, *, split: Sequence[float] = (0.7, 0.1, 0.2
     FileNotFoundError, FormatError, SequenceError
         As :func:`read_fasta` and :func:`read_labels` (non-ACGT letters name the sequence and position).
     ShapeError
-        The number of labels differs from the number of sequences.
+        The number of labels differs from the number of sequences, or too few sequences for ``split``.
+    LabelError
+        A label other than 0 or 1 (NaN included).
     """
     fasta = Path(fasta)
     if not fasta.exists():
         raise FileNotFoundError(f"FASTA file not found: {fasta}")
-    names, X = read_fasta(fasta, allow_n=allow_n)
+    names, X = read_fasta(fasta, allow_n=allow_n, n_hint=n_hint)
     y, label_names = read_labels(labels, names)
     if len(y) != len(X):
         raise ShapeError(f"{labels}: {len(y)} labels for the {len(X)} sequences of {fasta}; give one label row "
@@ -619,7 +792,8 @@ def load_fasta_dataset(fasta, labels, *, split: Sequence[float] = (0.7, 0.1, 0.2
     order = np.random.default_rng(int(seed)).permutation(len(X))
     parts = split_indices(order, split)
     if any(len(idx) == 0 for idx in parts.values()):
-        raise ShapeError(f"{fasta}: {len(X)} sequences are too few for a {list(split)} train/valid/test split")
+        raise ShapeError(f"{fasta}: {len(X)} sequences are too few for a {list(split)} train/valid/test split "
+                         f"(at least {min_split_size(split)} are needed)")
     meta = dict(source=str(fasta), labels=str(labels), split_seed=int(seed),
                 label_names=label_names or [f"label{j}" for j in range(y.shape[1])],
                 names_test=[names[i] for i in parts["test"]])

@@ -64,3 +64,31 @@ class ParameterError(SeqlibError, ValueError):
 
 class SegmentationError(SeqlibError, ValueError):
     """The authors' segmentation loop cannot score a label row (their code stops with an error there)."""
+
+
+class PathError(SeqlibError, OSError):
+    """A path of the wrong kind (a folder where a file is expected, a file where a folder is), or an output
+    path that cannot be written (checked before any long computation)."""
+
+    def __str__(self) -> str:  # OSError would format (errno, strerror)
+        return str(self.args[0]) if self.args else ""
+
+
+class LabelError(SeqlibError, ValueError):
+    """Labels that cannot train or score a model: values outside {0, 1}, NaN, or a split with a single class."""
+
+
+class WorkerDiedError(SeqlibError, RuntimeError):
+    """A local worker process died (killed by a signal, or out of memory) while running a job, twice."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user interrupted (Ctrl-C). The message says what was kept, e.g. "interrupted; 3 runs finished,
+    8 will resume"; ``finished`` and ``unfinished`` count the jobs (or runs)."""
+
+    def __init__(self, message: str = "interrupted", finished: int = 0, unfinished: int = 0):
+        super().__init__(message)
+        self.finished, self.unfinished = finished, unfinished
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "interrupted"

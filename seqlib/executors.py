@@ -4,7 +4,10 @@ Two implementations:
 
 * :class:`LocalExecutor` (default): spawned worker processes on this machine, as many as its cores
   (``$SEQLIB_WORKERS`` overrides). The workers exit when the process that started them dies, even by
-  ``kill -9``; progress (jobs done, steps of all jobs) is shown with tqdm.
+  ``kill -9``; progress (jobs done, steps of all jobs) is shown with tqdm. A worker killed by a signal (or
+  by the out-of-memory killer) costs the jobs it and its siblings were running: they run once more in fresh
+  processes, and :class:`~seqlib.errors.WorkerDiedError` ends the call if they are lost again. Ctrl-C stops
+  the workers and raises :class:`~seqlib.errors.Interrupted`, which counts the jobs finished.
 * :class:`DaskExecutor`: a ``dask.distributed`` cluster, chosen by a scheduler address
   (``tcp://host:8786``), a scheduler file (``scheduler.json``, as dask-jobqueue and dask-mpi write),
   ``$SEQLIB_SCHEDULER`` or :func:`get_executor`. A worker that dies mid-job is replaced and the job runs
@@ -21,26 +24,34 @@ executor, the results folder must be storage every worker and the submitting pro
 from __future__ import annotations
 
 import abc
+import logging
+import multiprocessing
 import os
 import queue as queue_module
 import re
+import signal
 import sys
 import threading
 import time
 import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from tqdm import tqdm
 
-from .errors import SchedulerError, SeqlibError
+from .errors import Interrupted, SchedulerError, SeqlibError, WorkerDiedError
 
 #: Seconds between a local worker's checks that the process that started it is alive.
 PARENT_POLL_SECONDS = 0.5
 
 #: ``fn(payload, report) -> outcome``; ``report(step, note)`` tells the executor how far a job got.
 Work = Callable[[object, Callable[[int, str], None]], object]
+
+#: ``on_finished(key, outcome)``: called in the submitting process as each job finishes.
+Finished = Callable[[str, object], None]
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,20 @@ class Job:
     label: str
     payload: object
     steps: int = 0
+
+
+def check_workers(workers, what: str = "workers") -> int:
+    """``workers`` as an int if it is a positive integer.
+
+    Raises
+    ------
+    ValueError
+        Anything else (0 included: it does not mean "the default"), naming ``what``.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) and not hasattr(workers, "__index__") \
+            or int(workers) < 1:
+        raise ValueError(f"{what} must be a positive integer (the number of worker processes); got {workers!r}")
+    return int(workers)
 
 
 def default_workers() -> int:
@@ -126,8 +151,10 @@ class Executor(abc.ABC):
 
     @abc.abstractmethod
     def execute(self, fn: Work, jobs: Sequence[Job], *, setup: Callable[[], None] | None = None,
-                progress: bool = True) -> dict[str, object]:
+                progress: bool = True, on_finished: Finished | None = None) -> dict[str, object]:
         """Run ``fn(job.payload, report)`` for every job; ``setup()`` first, once in each worker process.
+
+        ``on_finished(key, outcome)``, when given, is called here (in the submitting process) as each job finishes.
 
         Returns
         -------
@@ -137,7 +164,12 @@ class Executor(abc.ABC):
         ------
         Exception
             The first error a job raised (the other jobs are cancelled).
+        Interrupted
+            Ctrl-C (KeyboardInterrupt): the jobs are stopped; ``finished`` / ``unfinished`` count them.
         """
+
+    #: Jobs that run at once (for estimates of the time left).
+    workers: int = 1
 
     def close(self) -> None:
         """Release what the executor holds (worker processes, a cluster connection)."""
@@ -183,6 +215,9 @@ _progress_queue = None                   # in a local worker: where steps are re
 
 def _local_init(parent_pid: int, use_pdeathsig: bool, queue, setup) -> None:
     global _progress_queue
+    # Ctrl-C reaches every process of the terminal's group; the submitting process handles it (it stops the
+    # workers and cleans up), so a worker does not die half-way through its own cleanup
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent_pid, use_pdeathsig)
     _progress_queue = queue
     if setup is not None:
@@ -204,59 +239,159 @@ class LocalExecutor(Executor):
 
     Each call starts fresh processes (``spawn``; in a script, call under ``if __name__ == "__main__":``)
     that exit when this process dies, even by ``kill -9``; steps come back through a pipe handed to each
-    worker at start, so no manager process is needed. An error or interrupt terminates the workers.
+    worker at start, so no manager process is needed. An error or interrupt terminates the workers (and waits
+    for them to exit). Workers ignore SIGINT: Ctrl-C is handled here.
+
+    A worker that dies (a signal, the out-of-memory killer) breaks the pool and loses every job running in it;
+    the unfinished jobs run once more in a fresh pool, and :class:`~seqlib.errors.WorkerDiedError` is raised if
+    a job is lost a second time.
 
     Parameters
     ----------
     workers : int, optional
         Processes at once (default :func:`default_workers`; never more than there are jobs).
+
+    Raises
+    ------
+    ValueError
+        ``workers`` is not a positive integer.
     """
 
+    #: How many times a job lost to a dead worker is run again.
+    RETRIES = 1
+
     def __init__(self, workers: int | None = None):
-        self.workers = int(workers) if workers else default_workers()
-        if self.workers < 1:
-            raise ValueError(f"workers must be at least 1; got {workers}")
+        self.workers = default_workers() if workers is None else check_workers(workers)
         self.name = f"{self.workers} local worker(s)"
 
-    def execute(self, fn: Work, jobs: Sequence[Job], *, setup=None, progress: bool = True) -> dict[str, object]:
-        import multiprocessing
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
+    def execute(self, fn: Work, jobs: Sequence[Job], *, setup=None, progress: bool = True,
+                on_finished: Finished | None = None) -> dict[str, object]:
         jobs = list(jobs)
         if not jobs:
             return {}
-        workers = min(self.workers, len(jobs))
         ctx = multiprocessing.get_context("spawn")
-        queue = ctx.SimpleQueue()
-        bars = _Progress(jobs, f"runs ({workers} worker(s))", progress)
-        use_pdeathsig = threading.current_thread() is threading.main_thread()
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_local_init,
-                                   initargs=(os.getpid(), use_pdeathsig, queue, setup))
+        bars = _Progress(jobs, f"runs ({min(self.workers, len(jobs))} worker(s))", progress)
         outcomes: dict[str, object] = {}
+        lost: dict[str, int] = {}
+        todo = jobs
+        try:
+            while todo:
+                died = self._run_pool(fn, todo, ctx, setup, bars, outcomes, on_finished)
+                if died is None:
+                    break
+                todo = [j for j in todo if j.key not in outcomes]
+                again = [j for j in todo if lost.get(j.key, 0) >= self.RETRIES]
+                if again:
+                    raise WorkerDiedError(
+                        f"a worker process died ({died}) while running {_labels(again)}, which had already been "
+                        f"retried after a worker died: stopped. If it was killed for memory (the out-of-memory "
+                        f"killer sends SIGKILL), use fewer workers (--workers, $SEQLIB_WORKERS) or less data; "
+                        f"{len(outcomes)} of {len(jobs)} job(s) finished")
+                for job in todo:
+                    lost[job.key] = lost.get(job.key, 0) + 1
+                print(f"seqlib: a worker process died ({died}); running its {len(todo)} unfinished job(s) again in "
+                      f"fresh processes: {_labels(todo)}", file=sys.stderr, flush=True)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted; {len(outcomes)} job(s) finished, {len(jobs) - len(outcomes)} not",
+                              finished=len(outcomes), unfinished=len(jobs) - len(outcomes)) from None
+        finally:
+            bars.close()
+        return outcomes
+
+    def _run_pool(self, fn, jobs, ctx, setup, bars, outcomes, on_finished) -> str | None:
+        """Run ``jobs`` in one fresh pool, filling ``outcomes``; None when the pool ended normally, else how a
+        worker died (the pool is broken: the jobs it was running are lost).
+
+        Each pool gets its own progress pipe: a worker killed while writing to one may leave its lock held."""
+        queue = ctx.SimpleQueue()
+        use_pdeathsig = threading.current_thread() is threading.main_thread()
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=ctx, initializer=_local_init,
+                                   initargs=(os.getpid(), use_pdeathsig, queue, setup))
+        processes: dict = {}
 
         def drain():
             while not queue.empty():
                 bars.step(*queue.get())
 
+        def submit(job):
+            future = pool.submit(_local_call, fn, job.key, job.payload)
+            processes.update(getattr(pool, "_processes", None) or {})   # the Process objects, to see how one died
+            return future
+
         try:
-            pending = {pool.submit(_local_call, fn, job.key, job.payload): job for job in jobs}
-            while pending:
-                finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                drain()
-                for future in finished:
-                    job = pending.pop(future)
-                    outcomes[job.key] = future.result()          # re-raises the worker's error
-                    bars.finished(job.key, outcomes[job.key])
-            pool.shutdown(wait=True)
+            pending = {submit(job): job for job in jobs}
+            return self._wait(pool, pending, processes, drain, bars, outcomes, on_finished)
         except BaseException:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop(pool, processes)
             raise
         finally:
-            bars.close()
             queue.close()
-        return outcomes
+
+    @staticmethod
+    def _wait(pool, pending, processes, drain, bars, outcomes, on_finished) -> str | None:
+        """Collect the outcomes of ``pending`` (future → job) as they finish; None, or how a worker died."""
+        broken = False
+        while pending:
+            processes.update(getattr(pool, "_processes", None) or {})
+            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            drain()
+            for future in finished:
+                job = pending.pop(future)
+                try:
+                    outcome = future.result()                      # re-raises the worker's error
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                outcomes[job.key] = outcome
+                bars.finished(job.key, outcome)
+                if on_finished is not None:
+                    on_finished(job.key, outcome)
+        if broken:
+            _stop(pool, processes)
+            return _how_died(processes)
+        pool.shutdown(wait=True)
+        return None
+
+
+def _labels(jobs: Sequence[Job], most: int = 4) -> str:
+    names = [j.label for j in jobs]
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _stop(pool, processes: dict) -> None:
+    """Terminate the pool's workers and wait until they have exited (so their temporary files can be removed)."""
+    processes = {**processes, **(getattr(pool, "_processes", None) or {})}
+    for process in processes.values():
+        try:
+            process.terminate()
+        except (OSError, ValueError, AttributeError):     # already gone or closed
+            pass
+    for process in processes.values():
+        try:
+            process.join(5)
+            if process.exitcode is None:
+                process.kill()
+                process.join(5)
+        except (OSError, ValueError, AssertionError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _how_died(processes: dict) -> str:
+    """How the workers of a broken pool ended, e.g. "killed by SIGKILL" (SIGTERM is how the pool stops the rest)."""
+    causes = []
+    for process in processes.values():
+        code = getattr(process, "exitcode", None)
+        if code is None or code == 0 or code == -signal.SIGTERM:
+            continue
+        if code < 0:
+            try:
+                causes.append(f"killed by {signal.Signals(-code).name}")
+            except ValueError:
+                causes.append(f"killed by signal {-code}")
+        else:
+            causes.append(f"exit status {code}")
+    return ", ".join(sorted(set(causes))) or "it exited unexpectedly"
 
 
 # ----------------------------------------------------------------------------- Dask
@@ -359,14 +494,49 @@ class DaskExecutor(Executor):
         self.name = f"Dask {client.scheduler.address}"
 
     @classmethod
-    def local(cls, n_workers: int = 2, threads_per_worker: int = 1, **cluster_kwargs) -> "DaskExecutor":
-        """An executor on a new ``LocalCluster`` of ``n_workers`` processes (closed with the executor)."""
+    def local(cls, n_workers: int = 2, threads_per_worker: int = 1, *, host: str = "127.0.0.1",
+              dashboard_port: int = 0, announce: bool = True, **cluster_kwargs) -> "DaskExecutor":
+        """An executor on a new ``LocalCluster`` of ``n_workers`` processes (closed with the executor).
+
+        The scheduler, its workers (and their nannies) and the dashboard listen on ``host`` only: loopback by
+        default, so nothing on the network can reach them. ``dashboard_port`` 0 takes a free port.
+
+        Parameters
+        ----------
+        announce : bool
+            Print where the scheduler and the dashboard are (one line, on stderr).
+        """
         distributed = _import_distributed()
         cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                                           processes=True, dashboard_address=None, **cluster_kwargs)
-        return cls(client=distributed.Client(cluster, set_as_default=False), cluster=cluster)
+                                           processes=True, host=host,
+                                           dashboard_address=f"{host}:{int(dashboard_port)}", **cluster_kwargs)
+        executor = cls(client=distributed.Client(cluster, set_as_default=False), cluster=cluster)
+        if announce:
+            print(f"seqlib: Dask LocalCluster at {cluster.scheduler_address}, {n_workers} worker(s) on {host}; "
+                  f"{executor.dashboard}", file=sys.stderr, flush=True)
+        return executor
 
-    def execute(self, fn: Work, jobs: Sequence[Job], *, setup=None, progress: bool = True) -> dict[str, object]:
+    @property
+    def dashboard(self) -> str:
+        """Where the scheduler's dashboard is ("dashboard: http://..."), or why there is none."""
+        try:
+            services = self.client.scheduler_info().get("services", {})
+        except Exception:                    # pragma: no cover - best effort
+            services = {}
+        if "dashboard" not in services:
+            return "no dashboard (it needs bokeh: pip install bokeh)"
+        return f"dashboard: {self.client.dashboard_link}"
+
+    @property
+    def workers(self) -> int:
+        """Workers the cluster has now (at least 1)."""
+        try:
+            return max(1, len(self.client.scheduler_info().get("workers", {})))
+        except Exception:                    # pragma: no cover - best effort
+            return 1
+
+    def execute(self, fn: Work, jobs: Sequence[Job], *, setup=None, progress: bool = True,
+                on_finished: Finished | None = None) -> dict[str, object]:
         jobs = list(jobs)
         if not jobs:
             return {}
@@ -393,8 +563,14 @@ class DaskExecutor(Executor):
                     job = pending.pop(future)
                     outcomes[job.key] = future.result()          # re-raises the job's error
                     bars.finished(job.key, outcomes[job.key])
+                    if on_finished is not None:
+                        on_finished(job.key, outcomes[job.key])
                 if pending:
                     time.sleep(0.2)
+        except KeyboardInterrupt:
+            self.client.cancel(list(futures))
+            raise Interrupted(f"interrupted; {len(outcomes)} job(s) finished, {len(jobs) - len(outcomes)} not",
+                              finished=len(outcomes), unfinished=len(jobs) - len(outcomes)) from None
         except BaseException:
             self.client.cancel(list(futures))
             raise
@@ -408,8 +584,6 @@ class DaskExecutor(Executor):
         return outcomes
 
     def close(self) -> None:
-        import logging
-
         if self._owns_client:
             self.client.close()
         if self._cluster is not None:
@@ -444,5 +618,5 @@ def get_executor(scheduler: str | None = None, *, workers: int | None = None) ->
     return DaskExecutor(scheduler)
 
 
-__all__ = ["Job", "Executor", "LocalExecutor", "DaskExecutor", "get_executor", "default_workers",
+__all__ = ["Job", "Executor", "LocalExecutor", "DaskExecutor", "get_executor", "default_workers", "check_workers",
            "check_scheduler_address"]

@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ._io import atomic_path
-from ._validate import check_one_hot
+from ._io import atomic_path, check_output_dir
+from ._validate import check_one_hot, check_sequence_model
 from .errors import ShapeError, UnknownNameError
 from .motifs import Motif, information_content, write_meme
+from .plotting import plot_logo_grid
 from .tomtom import consensus, ground_truth_families, match_filters, match_statistics, target_motifs, tomtom
 
 #: The paper's alignment window (Methods §5): positions c-10 ... c+9 around the filter's centre c.
@@ -124,6 +125,47 @@ def _all_layers(model):
             yield from _all_layers(layer)
 
 
+def resolve_layer(model, layer: str | int):
+    """The layer ``layer`` (a name, or an index into ``model.layers``, negative from the end) of ``model``, checked
+    to be a convolution's output or come after one (the input layer's 4 channels are not filters).
+
+    Raises
+    ------
+    UnknownNameError
+        No layer of that name, or an index out of range (the message lists what there is).
+    ShapeError
+        The layer comes before the first ``Conv1D`` (e.g. index 0, the input layer of a functional model).
+    """
+    import keras
+
+    layers = list(model.layers)
+    if isinstance(layer, str):
+        names = [lay.name for lay in layers]
+        if layer not in names:
+            raise UnknownNameError(f"model {model.name!r} has no layer named {layer!r}; its layers: "
+                                   f"{', '.join(names)}")
+        index = names.index(layer)
+    elif isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        if not -len(layers) <= layer < len(layers):
+            raise UnknownNameError(f"layer {layer} is out of range: model {model.name!r} has {len(layers)} layers, "
+                                   f"indices 0..{len(layers) - 1} (or a name: {', '.join(lay.name for lay in layers)})")
+        index = int(layer) % len(layers)
+    else:
+        raise UnknownNameError(f"layer must be a layer name or index; got {layer!r}")
+    target = layers[index]
+
+    def holds_conv(lay):
+        return isinstance(lay, keras.layers.Conv1D) or any(holds_conv(x) for x in getattr(lay, "layers", []))
+
+    if not any(holds_conv(lay) for lay in layers[:index + 1]):
+        first = next((i for i, lay in enumerate(layers) if holds_conv(lay)), None)
+        hint = (f"; the first convolution is layer {first} ({layers[first].name!r})" if first is not None else "")
+        raise ShapeError(f"layer {layer} ({target.name!r}) comes before any convolution (it is the model's input "
+                         f"or a step on it), so its channels are not filters: the layer must be a convolution's "
+                         f"output or its activation{hint}")
+    return target
+
+
 def first_conv_geometry(model, layer: str | int | None = None) -> ConvGeometry:
     """The :class:`ConvGeometry` that maps the feature maps of :func:`feature_maps` to sequence positions.
 
@@ -142,7 +184,7 @@ def first_conv_geometry(model, layer: str | int | None = None) -> ConvGeometry:
     import keras
 
     if layer is not None:
-        target = model.get_layer(layer) if isinstance(layer, str) else model.layers[layer]
+        target = resolve_layer(model, layer)
         if isinstance(target, keras.layers.Conv1D):
             return ConvGeometry.of(target)
     conv = next((l for l in _all_layers(model) if isinstance(l, keras.layers.Conv1D)), None)
@@ -176,12 +218,11 @@ def feature_maps(model, X, batch_size: int = 1000, *, layer: str | int | None = 
     from .models import first_layer_activation_model, first_layer_preactivation_model
 
     X = check_one_hot(X, "X", allow_n=True, strict=False)
-    expected = model.input_shape[1]
+    expected = check_sequence_model(model)
     if expected is not None and X.shape[1] != expected:
         raise ShapeError(f"X has length {X.shape[1]} but the model expects inputs of length {expected}")
     if layer is not None:
-        target = model.get_layer(layer) if isinstance(layer, str) else model.layers[layer]
-        probe = keras.Model(model.inputs, target.output)
+        probe = keras.Model(model.inputs, resolve_layer(model, layer).output)
     else:
         probe = first_layer_preactivation_model(model) if pre_activation else first_layer_activation_model(model)
     out = [np.asarray(probe(X[i:i + batch_size], training=False)) for i in range(0, len(X), batch_size)]
@@ -244,6 +285,7 @@ def activation_ppms(fmaps, X, *, threshold: float = 0.5, window: int = PAPER_WIN
                              f"{expected} positions on sequences of length {length}: the feature maps do not "
                              f"come straight from that convolution")
         centres = geometry.centres(length)
+    check_threshold(threshold)
     window = int(window)
     if window < 1:
         raise ValueError(f"window must be a positive number of positions; got {window}")
@@ -266,6 +308,21 @@ def activation_ppms(fmaps, X, *, threshold: float = 0.5, window: int = PAPER_WIN
     ok = counts > 1
     ppms[ok] = sums[ok] / counts[ok, None, None]
     return ppms, counts
+
+
+def check_threshold(threshold, what: str = "threshold") -> float:
+    """``threshold`` if it is a fraction of a filter's maximum strictly between 0 and 1.
+
+    Raises
+    ------
+    ValueError
+        Anything else (at 1 or above no position passes, and every PPM would be uniform).
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
+            or not 0 < float(threshold) < 1:
+        raise ValueError(f"{what} must be a fraction of each filter's maximum activation, between 0 and 1 "
+                         f"(exclusive; the paper's is 0.5); got {threshold!r}")
+    return float(threshold)
 
 
 def clip_ppm(ppm, threshold: float = 0.5, pad: int = 3) -> np.ndarray:
@@ -352,7 +409,7 @@ def activation_ppms_loop(fmaps, X, *, threshold: float = 0.5, window: int = 20) 
 __all__: Sequence[str] = ("ConvGeometry", "first_conv_geometry", "default_window", "feature_maps",
                           "activation_ppms", "clip_ppm", "filter_motifs", "write_filters_meme",
                           "filters_from_model", "consensus", "targets_digest", "filter_pipeline",
-                          "analyse_model_filters")
+                          "analyse_model_filters", "resolve_layer", "check_threshold")
 
 
 def targets_digest(motifs: Sequence[Motif]) -> str:
@@ -374,7 +431,7 @@ def filter_pipeline(model, X, *, threshold: float = 0.5, window: int | None = No
     """First-layer filters of a model → PPMs → Tomtom hits → per-filter summary and match statistics.
 
     The one filter pipeline: ``seqlib filters`` (:func:`analyse_model_filters`) and the run analyses
-    (:func:`seqlib.experiments.filter_analysis`) both call it, the latter with a ``cache``.
+    (:func:`seqlib.analyses.filter_analysis`) both call it, the latter with a ``cache``.
 
     Parameters
     ----------
@@ -468,12 +525,20 @@ def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0
     Returns
     -------
     DataFrame: the per-filter summary (:func:`filter_pipeline`)
+
+    Raises
+    ------
+    PathError
+        ``out_dir`` cannot be written (checked before anything is computed).
+    ValueError, ShapeError, UnknownNameError
+        A threshold outside (0, 1), a layer before the first convolution or not in the model, a model that is not
+        single-input ``(N, L, 4)``, sequences of the wrong length.
     """
-    import matplotlib.pyplot as plt
 
-    from .plotting import plot_logo_grid
-
-    out_dir = Path(out_dir)
+    out_dir = check_output_dir(out_dir, "out_dir")
+    check_threshold(threshold)
+    if layer is not None:
+        resolve_layer(model, layer)
     X = check_one_hot(X, "X", allow_n=True, strict=False)
     result = filter_pipeline(model, X, threshold=threshold, window=window, layer=layer, targets=targets,
                              release=release, evalue_threshold=evalue_threshold)

@@ -30,7 +30,6 @@ from __future__ import annotations
 from ._backend import load_keras
 
 keras = load_keras()
-from keras import ops  # noqa: E402  (after the quiet import of the backend)
 
 __all__ = ["FusedBatchNormalization", "FastDropout", "random_bits16"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ShapeError
+from .motifs import information_content
 
 
 def _as_2d(a, name: str) -> np.ndarray:
@@ -126,8 +127,6 @@ def ground_truth_positions(model_ppm, threshold: float = 0.01) -> np.ndarray:
     -------
     numpy.ndarray, shape=(N, L), bool
     """
-    from .motifs import information_content
-
     model_ppm = np.asarray(model_ppm, dtype=np.float64)
     if model_ppm.ndim != 3 or model_ppm.shape[-1] != 4:
         raise ShapeError(f"model_ppm must have shape (N, L, 4); got {model_ppm.shape}")
@@ -227,57 +226,3 @@ def attribution_snr(scores, model_ppm, *, threshold: float = 0.01) -> dict:
     return {"snr": float(np.nanmedian(snr)), "snr_mean": float(np.nanmean(snr)),
             "mass_fraction": float(np.nanmean(mass)), "motif_fraction": float(labels.mean()),
             "snr_per_sequence": snr}
-
-
-#: Verdict labels of :func:`claim_verdict`, best first.
-VERDICTS = ("reproduced", "partly", "not reproduced")
-
-
-def claim_verdict(higher, lower, paper_range=None, *, min_fraction: float = 0.8) -> dict:
-    """Whether a paired claim "``higher`` beats ``lower``" holds in our trials, by a fixed rule.
-
-    Rule: **reproduced** when the claimed direction holds in at least ``min_fraction`` (80 %) of the paired
-    trials and the median of ``higher`` lies inside ``paper_range`` (the paper's interquartile range, or
-    mean ± std where only that is printed; no range: this condition is dropped); **partly** when the
-    median paired difference has the claimed sign; otherwise **not reproduced**. Pairs with a NaN are
-    dropped; no pair left gives ``"not reproduced"`` with ``n_pairs = 0``.
-
-    Parameters
-    ----------
-    higher, lower : array_like, shape=(K,)
-        Per-trial values of the two groups, paired by trial (same seed).
-    paper_range : (float, float), optional
-        Interval the median of ``higher`` should fall in.
-    min_fraction : float
-        Share of paired trials in which ``higher > lower`` must hold.
-
-    Returns
-    -------
-    dict
-        ``verdict`` (one of :data:`VERDICTS`), ``fraction`` (share of pairs with higher > lower),
-        ``median_difference``, ``median_higher``, ``in_paper_range`` (bool or None), ``n_pairs``.
-    """
-    a = np.asarray(higher, dtype=np.float64).ravel()
-    b = np.asarray(lower, dtype=np.float64).ravel()
-    if a.shape != b.shape:
-        raise ShapeError(f"higher ({a.size}) and lower ({b.size}) must be paired trials of the same length")
-    keep = np.isfinite(a) & np.isfinite(b)
-    a, b = a[keep], b[keep]
-    if len(a) == 0:
-        return {"verdict": VERDICTS[2], "fraction": float("nan"), "median_difference": float("nan"),
-                "median_higher": float("nan"), "in_paper_range": None, "n_pairs": 0}
-    fraction = float(np.mean(a > b))
-    diff = float(np.median(a - b))
-    med = float(np.median(a))
-    in_range = None
-    if paper_range is not None:
-        lo, hi = sorted(float(v) for v in paper_range)
-        in_range = bool(lo <= med <= hi)
-    if fraction >= min_fraction and in_range is not False:
-        verdict = VERDICTS[0]
-    elif diff > 0:
-        verdict = VERDICTS[1]
-    else:
-        verdict = VERDICTS[2]
-    return {"verdict": verdict, "fraction": fraction, "median_difference": diff, "median_higher": med,
-            "in_paper_range": in_range, "n_pairs": int(len(a))}

@@ -8,9 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
+from ._io import atomic_path
 from .motifs import information_content
+from .paths import figures_dir, results_dir
 
 COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
 
@@ -48,8 +52,6 @@ def plot_logo(matrix, ax=None, *, title: str | None = None, ylabel: str | None =
     logomaker.Logo
     """
     import logomaker
-    import matplotlib.pyplot as plt
-    import pandas as pd
 
     if ax is None:
         _, ax = plt.subplots(figsize=(max(2.0, 0.25 * len(matrix)), 1.4))
@@ -77,8 +79,6 @@ def plot_logo_grid(matrices: Sequence, titles: Sequence[str] | None = None, *, n
     matrices : sequence of array_like, each shape=(L_i, 4)
     titles, ylabels : sequence of str, optional
     """
-    import matplotlib.pyplot as plt
-
     n = len(matrices)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), squeeze=False)
@@ -103,8 +103,6 @@ def plot_ground_truth(x, model, *, title: str | None = None, start: int = 0, end
     model : array_like, shape=(L, 4)
         Its sequence-model PPM.
     """
-    import matplotlib.pyplot as plt
-
     x = np.asarray(x)[start:end]
     model = np.asarray(model)[start:end]
     ic = information_content(model)
@@ -120,26 +118,6 @@ def plot_ground_truth(x, model, *, title: str | None = None, start: int = 0, end
     fig.tight_layout()
     return fig
 
-
-def plot_counts_vs_reference(labels: Sequence, ours: Sequence[float], reference: Sequence[float] | None = None,
-                             *, ax=None, xlabel: str = "", ylabel: str = "fraction of sequences",
-                             ours_label: str = "this book", reference_label: str = "paper (re-run, seed 33)"):
-    """Grouped bars of our fractions next to a reference's."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3))
-    pos = np.arange(len(labels))
-    width = 0.4 if reference is not None else 0.7
-    ax.bar(pos - (width / 2 if reference is not None else 0), ours, width, label=ours_label, color="tab:blue")
-    if reference is not None:
-        ax.bar(pos + width / 2, reference, width, label=reference_label, color="0.6")
-    ax.set_xticks(pos, [str(lb) for lb in labels], rotation=45 if max(len(str(lb)) for lb in labels) > 3 else 0)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, fontsize=8)
-    ax.spines[["right", "top"]].set_visible(False)
-    return ax
 
 
 def describe_runs(runs) -> str:
@@ -176,9 +154,6 @@ def save_figure(fig, name: str, directory=None, *, runs=None, caption: bool = Tr
     execution count in a notebook), the file it was saved to and, when ``runs`` are given, the run configs
     it was drawn from (:func:`describe_runs`; each run's full config is ``results/runs/<key>/config.json``).
     """
-    from .paths import figures_dir
-
-    from ._io import atomic_path
 
     directory = Path(directory) if directory is not None else figures_dir()
     path = directory / f"{name}.png"
@@ -187,7 +162,11 @@ def save_figure(fig, name: str, directory=None, *, runs=None, caption: bool = Tr
     if caption:
         cell = _cell_number()
         where = f"cell [{cell}] of this notebook" if cell else "this script"
-        text = f"Figure {name!r}: drawn by {where}, saved as results/figures/{path.name}"
+        try:                                    # inside the results folder: as the book names it, results/...
+            shown = "results/" + path.resolve().relative_to(results_dir().resolve()).as_posix()
+        except ValueError:
+            shown = str(path)
+        text = f"Figure {name!r}: drawn by {where}, saved as {shown}"
         if runs:
             text += f"; runs: {describe_runs(runs)}"
         print(text + ".")
@@ -196,8 +175,6 @@ def save_figure(fig, name: str, directory=None, *, runs=None, caption: bool = Tr
 
 def plot_activation_curves(names: Sequence[str], *, z=None, ax=None, ylim=(-1.5, 5), title: str | None = None):
     """Curves of first-layer activations over the pre-activation ``z`` (paper Fig 1a)."""
-    import matplotlib.pyplot as plt
-
     from .activations import activation_numpy
 
     z = np.linspace(-5, 5, 401) if z is None else np.asarray(z)
@@ -217,74 +194,10 @@ def plot_activation_curves(names: Sequence[str], *, z=None, ax=None, ylim=(-1.5,
     return ax
 
 
-def boxplot_vs_paper(table, value: str, *, by: str = "activation", panels: str = "model", order=None,
-                     panel_order=None, paper=None, ylabel: str | None = None, ylim=(-0.03, 1.03), labels=None,
-                     ncols: int | None = None):
-    """Box plots of per-trial ``value`` with the paper's medians drawn beside (one panel per model).
-
-    Parameters
-    ----------
-    table : DataFrame
-        One row per trial with ``by``, ``panels`` and ``value`` columns.
-    paper : DataFrame, optional
-        Rows with ``by``, ``panels``, ``value`` (and optional ``q1``, ``q3``): drawn as a red diamond with
-        the interquartile range as a bar, to the right of each of our boxes.
-    labels : dict, optional
-        Display names for the ``by`` values.
-    ncols : int, optional
-        Panels per row (default: all in one row); more panels wrap onto further rows.
-
-    Returns
-    -------
-    matplotlib Figure
-    """
-    import matplotlib.pyplot as plt
-
-    order = list(order) if order is not None else list(dict.fromkeys(table[by]))
-    panel_order = list(panel_order) if panel_order is not None else list(dict.fromkeys(table[panels]))
-    ncols = max(1, min(ncols or len(panel_order), len(panel_order)))
-    nrows = -(-len(panel_order) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 3.2 * nrows), squeeze=False, sharey=True)
-    for ax in axes.ravel()[len(panel_order):]:
-        ax.set_visible(False)
-    for ax, panel in zip(axes.ravel(), panel_order):
-        sub = table[table[panels] == panel]
-        data = [sub.loc[sub[by] == k, value].dropna().to_numpy() for k in order]
-        pos = np.arange(len(order))
-        ax.boxplot([d if len(d) else [np.nan] for d in data], positions=pos - 0.15, widths=0.28,
-                   patch_artist=True, boxprops=dict(facecolor="#9ecae1"), medianprops=dict(color="k"),
-                   showfliers=True)
-        for x, d in zip(pos, data):
-            ax.scatter(np.full(len(d), x - 0.15), d, s=8, color="k", zorder=3)
-        if paper is not None:
-            ref = paper[paper[panels] == panel].set_index(by)
-            for x, k in zip(pos, order):
-                if k in ref.index and np.isfinite(ref.loc[k, "value"]):
-                    row = ref.loc[k]
-                    ax.scatter([x + 0.17], [row["value"]], marker="D", s=22, color="tab:red", zorder=4,
-                               label="paper (median)" if x == pos[0] or "paper" not in
-                               [h.get_label() for h in ax.collections] else None)
-                    if "q1" in ref.columns and np.isfinite(row.get("q1", np.nan)):
-                        ax.vlines(x + 0.17, row["q1"], row["q3"], color="tab:red", lw=1.5)
-        ax.set_xticks(pos, [labels.get(k, k) if labels else k for k in order], rotation=45, ha="right", fontsize=8)
-        ax.set_title(panel, fontsize=10)
-        ax.set_ylim(*ylim)
-        ax.spines[["right", "top"]].set_visible(False)
-    for row in axes:
-        row[0].set_ylabel(ylabel or value)
-    handles = [plt.Line2D([], [], color="#9ecae1", lw=8, label="this book (trials)")]
-    if paper is not None:
-        handles.append(plt.Line2D([], [], color="tab:red", marker="D", lw=0, label="paper median (IQR)"))
-    fig.tight_layout(rect=(0, 0.07 / nrows, 1, 1))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
-    return fig
-
 
 def plot_pre_post(pre, post, *, ax=None, title: str | None = None, max_points: int = 20_000, seed: int = 0):
     """Scatter of first-layer pre-activations (BN output) vs post-activations with marginal histograms
     (paper Supp Fig 10). ``pre`` and ``post`` are arrays of the same shape."""
-    import matplotlib.pyplot as plt
-
     pre = np.asarray(pre).ravel()
     post = np.asarray(post).ravel()
     rng = np.random.default_rng(seed)
@@ -309,8 +222,6 @@ def plot_pre_post(pre, post, *, ax=None, title: str | None = None, max_points: i
 def plot_tracks(tracks: dict, *, ic=None, title: str | None = None):
     """Stacked per-position tracks of one sequence (e.g. scans), with the ground-truth information
     content as the last panel (paper Extended Data Fig 1c). ``tracks`` maps a label to an (L,) array."""
-    import matplotlib.pyplot as plt
-
     n = len(tracks) + (ic is not None)
     fig, axes = plt.subplots(n, 1, figsize=(11, 1.1 * n + 0.4), sharex=True)
     axes = np.atleast_1d(axes)
@@ -325,41 +236,6 @@ def plot_tracks(tracks: dict, *, ic=None, title: str | None = None):
     axes[-1].set_xlabel("position")
     if title:
         axes[0].set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_segmentation_comparison(comparison, *, buffer: int = 10, title: str | None = None):
-    """Localisation AUROC and AUPR per scan: clean segmentation, the authors' loop and the paper.
-
-    Parameters
-    ----------
-    comparison : DataFrame
-        :func:`seqlib.experiments.scan_comparison` output: a ``scan`` column and, for ``metric`` in
-        AUROC and AUPR, the columns ``"clean {metric}"``, ``"authors' {metric}"``, ``"paper {metric}"``.
-
-    Returns
-    -------
-    matplotlib.figure.Figure with two panels (AUROC, AUPR)
-    """
-    import matplotlib.pyplot as plt
-
-    kinds = (("clean", "clean runs (this book)", dict(marker="o", color="tab:blue")),
-             ("authors'", "authors' loop", dict(marker="s", color="tab:orange")),
-             ("paper", "paper (authors' loop)", dict(marker="D", color="tab:red", markerfacecolor="none")))
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.4), sharey=True)
-    x = np.arange(len(comparison))
-    for ax, metric in zip(axes, ("AUROC", "AUPR")):
-        for k, (prefix, label, style) in enumerate(kinds):
-            ax.plot(x + (k - 1) * 0.18, comparison[f"{prefix} {metric}"], ls="none", ms=7, label=label, **style)
-        ax.set_xticks(x, comparison["scan"], rotation=20, ha="right")
-        ax.set_title(f"{metric}, buffer {buffer}", fontsize=10)
-        ax.set_ylim(0, 1.02)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].set_ylabel("localisation (mean over sequences)")
-    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    if title:
-        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -383,8 +259,6 @@ def plot_attribution_maps(maps: dict, *, ground_truth=None, sequences=None, titl
     -------
     matplotlib Figure
     """
-    import matplotlib.pyplot as plt
-
     names = list(maps)
     if not names:
         raise ValueError("maps is empty: give at least one attribution map")
@@ -413,101 +287,6 @@ def plot_attribution_maps(maps: dict, *, ground_truth=None, sequences=None, titl
     return fig
 
 
-def plot_paired_scatter(table, *, x: str, y: str, value: str = "test_auroc", pair: str = "model",
-                        hue: str = "activation", paper=None, labels=None, lims=None, ax=None):
-    """Per-trial scatter of one group against another (Fig 2a: CNN-local vs CNN-dist test AUROC).
-
-    Parameters
-    ----------
-    table : DataFrame
-        One row per run with columns ``pair`` (values ``x`` and ``y``), ``hue``, ``trial`` and ``value``.
-    x, y : str
-        The two values of ``pair`` on the axes.
-    paper : DataFrame, optional
-        Rows with ``pair``, ``hue`` and ``value``: the paper's point per ``hue`` value, drawn as a diamond.
-    labels : dict, optional
-        Display names of the ``hue`` values.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    import matplotlib.pyplot as plt
-
-    wide = table.pivot_table(index=[hue, "trial"], columns=pair, values=value).reset_index()
-    if x not in wide or y not in wide:
-        raise ValueError(f"table needs {pair} values {x!r} and {y!r}; it has {sorted(set(table[pair]))}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.2, 4.0))
-    colors = plt.get_cmap("tab10")
-    for c, name in enumerate(dict.fromkeys(wide[hue])):
-        sub = wide[wide[hue] == name]
-        label = labels.get(name, name) if labels else name
-        ax.scatter(sub[x], sub[y], s=18, color=colors(c % 10), label=label, zorder=3)
-        if paper is not None:
-            ref = paper[paper[hue] == name].set_index(pair)["value"]
-            if x in ref.index and y in ref.index:
-                ax.scatter([ref[x]], [ref[y]], marker="D", s=40, facecolor="none", edgecolor=colors(c % 10),
-                           lw=1.5, zorder=4)
-    values = np.r_[wide[x].to_numpy(dtype=float), wide[y].to_numpy(dtype=float)]
-    if lims is None:
-        finite = values[np.isfinite(values)]
-        lo, hi = (finite.min(), finite.max()) if len(finite) else (0.5, 1.0)
-        pad = 0.02 + 0.05 * (hi - lo)
-        lims = (lo - pad, min(1.0, hi + pad))
-    ax.plot(lims, lims, color="0.5", lw=0.8, ls="--")
-    ax.set_xlim(*lims)
-    ax.set_ylim(*lims)
-    ax.set_xlabel(f"{x} {value}")
-    ax.set_ylabel(f"{y} {value}")
-    ax.spines[["right", "top"]].set_visible(False)
-    handles, names = ax.get_legend_handles_labels()
-    if paper is not None:
-        handles.append(plt.Line2D([], [], marker="D", lw=0, markerfacecolor="none", markeredgecolor="0.3",
-                                  label="paper (centroid)"))
-    ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
-    return ax
-
-
-def plot_background_sweep(table, value: str = "auroc", *, x: str = "n_references", lines=("method", "activation"),
-                          paper=None, ax=None, ylabel: str | None = None):
-    """Attribution quality against the number of references (Supp Fig 16): our means, the paper's dashed.
-
-    Parameters
-    ----------
-    table : DataFrame
-        One row per run and setting, with columns ``x``, the ``lines`` columns and ``value``.
-    paper : DataFrame, optional
-        The same columns; drawn as dashed lines with open markers.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    import matplotlib.pyplot as plt
-
-    lines = list(lines)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.0, 3.4))
-    colors = plt.get_cmap("tab10")
-    keys = list(dict.fromkeys(map(tuple, table[lines].to_numpy())))
-    for c, key in enumerate(keys):
-        mask = np.all([table[col] == k for col, k in zip(lines, key)], axis=0)
-        mean = table[mask].groupby(x)[value].mean()
-        ax.plot(mean.index, mean.to_numpy(), marker="o", ms=3, color=colors(c % 10), label=" ".join(map(str, key)))
-        if paper is not None:
-            pmask = np.all([paper[col] == k for col, k in zip(lines, key)], axis=0)
-            ref = paper[pmask].sort_values(x)
-            if len(ref):
-                ax.plot(ref[x], ref["value"], ls="--", marker="o", ms=3, mfc="none", color=colors(c % 10))
-    ax.set_xlabel("number of references" if x == "n_references" else x)
-    ax.set_ylabel(ylabel or value)
-    ax.spines[["right", "top"]].set_visible(False)
-    handles, names = ax.get_legend_handles_labels()
-    if paper is not None:
-        handles.append(plt.Line2D([], [], ls="--", color="0.3", label="paper (dashed)"))
-    ax.legend(handles=handles, fontsize=7, frameon=False)
-    return ax
 
 
 def shade_positions(fig, mask, *, start: int = 0, color: str = "tab:blue", alpha: float = 0.15):

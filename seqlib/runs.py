@@ -22,6 +22,15 @@ Runs train through an executor (:mod:`seqlib.executors`): local worker processes
 process that started them dies, even by ``kill -9``, or a Dask cluster (``scheduler=``,
 ``$SEQLIB_SCHEDULER``). :func:`session_tally` counts the runs this process trained and loaded.
 
+Ctrl-C during :func:`run_grid` stops the workers, removes the temporary folders and lock files of the runs
+in progress and raises :class:`seqlib.errors.Interrupted` ("interrupted; N runs finished, M will resume"):
+the finished runs are kept, and the next call trains only the others.
+
+``$SEQLIB_PROGRESS_FILE`` (:data:`PROGRESS_FILE_ENV`): when set to a file path, :func:`run_grid` appends
+one line to that file as each run finishes, with an estimate of the time left from the training times the
+finished runs recorded. A process whose own output is captured (a notebook kernel run by papermill, a batch
+job) can so show its progress elsewhere, e.g. a terminal that tails the file.
+
 What a task is (its data, default size and seed, monitor) comes from :mod:`seqlib.tasks`.
 """
 
@@ -30,14 +39,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import itertools
 import json
+import math
 import os
 import re
 import shutil
 import socket
 import threading
 import time
+import weakref
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -45,11 +57,16 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ._io import atomic_path
-from .errors import ResultsNotSharedError, UnknownNameError
-from .executors import Executor, Job, default_workers, get_executor
+from ._backend import load_keras
+from ._io import atomic_path, check_output_dir, ensure_dir
+from .activation_names import activation_params, canonical_name
+from .datasets import check_split_size
+from .errors import Interrupted, ResultsNotSharedError, UnknownNameError
+from .executors import Executor, Job, check_workers, default_workers, get_executor
+from .files import load_model
 from .paths import results_dir
 from .tasks import get_task, load_task, register_spec, task_spec
+from .training import MONITOR_MODES, TrainConfig, evaluate, late_gain, pin_threads, train_model
 
 #: Bump when a change in seqlib alters trained results, so old runs are not reused by mistake.
 RESULTS_VERSION = 1
@@ -58,8 +75,11 @@ RESULTS_VERSION = 1
 #: statistics, scans ...): every cached analysis is named by a hash that includes it (:meth:`Run.cached`).
 ANALYSIS_VERSION = 1
 
+#: Environment variable: a file :func:`run_grid` appends a progress line to as each run finishes.
+PROGRESS_FILE_ENV = "SEQLIB_PROGRESS_FILE"
+
 __all__ = ["RunConfig", "Run", "run", "run_grid", "grid", "results_table", "find_run", "runs_dir", "session_tally", "session_runs",
-           "default_workers", "RESULTS_VERSION", "ANALYSIS_VERSION"]
+           "default_workers", "RESULTS_VERSION", "ANALYSIS_VERSION", "PROGRESS_FILE_ENV"]
 
 
 def _frozen(params) -> tuple:
@@ -83,7 +103,8 @@ class RunConfig:
     model : str
         A model of :func:`seqlib.models.build_model` ("cnn-deep", "cnn-2", ...).
     activation : str
-        First-layer activation name; ``activation_params`` for parameterised ones (e.g. scale).
+        First-layer activation name (an alias such as ``"exp"`` is stored as its canonical name, so both give one
+        run); ``activation_params`` for parameterised ones (e.g. scale).
     initializer : str
         First-layer initializer (Keras name); ``initializer_params`` e.g. ``{"stddev": 0.1}``.
     model_options : dict
@@ -106,9 +127,10 @@ class RunConfig:
     Raises
     ------
     UnknownNameError
-        ``task`` is not registered.
+        ``task`` or ``activation`` is not known, or an activation parameter it does not take.
     ValueError
-        A size or seed for a task that has none.
+        A size or seed for a task that has none; ``epochs`` < 1, ``trial`` < 0, a negative patience, ``batch_size``
+        < 1, a learning rate that is not positive, or too few sequences for non-empty splits.
     """
 
     task: str = "task1"
@@ -133,6 +155,21 @@ class RunConfig:
     def __post_init__(self):
         for name in ("activation_params", "initializer_params", "model_options"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        # checked here, before any worker starts; the canonical name keeps one cache key per model ("exp" and
+        # "exponential" are one run), and canonical names are stored as before, so existing runs keep their keys
+        object.__setattr__(self, "activation", canonical_name(self.activation))
+        activation_params(self.activation, **dict(self.activation_params))
+        for name, low in (("epochs", 1), ("trial", 0), ("batch_size", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"RunConfig {name} must be an integer >= {low}; got {value!r}")
+        for name in ("patience", "lr_patience"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                                      or value < 0):
+                raise ValueError(f"RunConfig {name} must be None or an integer >= 0; got {value!r}")
+        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
+            raise ValueError(f"RunConfig learning_rate must be a positive number; got {self.learning_rate!r}")
         task = get_task(self.task)
         if self.monitor is None:
             object.__setattr__(self, "monitor", task.monitor)
@@ -143,6 +180,8 @@ class RunConfig:
             if default is None:
                 raise ValueError(f"task {self.task!r} has no {name} to set (got {value}): its data are read as "
                                  f"they are")
+            if name == "n_sequences":
+                check_split_size(value, what="RunConfig n_sequences")
             if int(value) == default:
                 object.__setattr__(self, name, None)
 
@@ -173,21 +212,22 @@ class RunConfig:
     def label(self) -> str:
         act = self.activation + ("" if not self.activation_params else
                                  "(" + ",".join(f"{k}={v}" for k, v in self.activation_params) + ")")
-        return f"{self.task}/{self.model}/{act}/trial{self.trial}" + ("/fast" if self.fast else "")
+        init = "" if self.initializer == "glorot_uniform" and not self.initializer_params else \
+            "/" + self.initializer + ("(" + ",".join(f"{k}={v}" for k, v in self.initializer_params) + ")"
+                                      if self.initializer_params else "")
+        return f"{self.task}/{self.model}/{act}{init}/trial{self.trial}" + ("/fast" if self.fast else "")
 
     def dataset(self):
         """The data set this config trains on (:func:`seqlib.tasks.load_task`; memoised per process)."""
         return load_task(self.task, self.n_sequences, self.data_seed)
 
     def train_config(self):
-        from .training import TrainConfig
         return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                            patience=self.patience, lr_patience=self.lr_patience, monitor=self.monitor,
                            restore_best=self.restore_best, seed=self.trial)
 
     def build(self, input_length: int, n_outputs: int):
         """A fresh, untrained keras.Model for this config."""
-        from ._backend import load_keras
         from .models import build_model
 
         keras = load_keras()
@@ -210,10 +250,9 @@ class Run:
     history: dict = field(repr=False)
 
     def load_model(self):
-        """The trained keras.Model (custom activations are registered on import of seqlib.activations)."""
-        from . import activations, models  # noqa: F401  (registers serialisable objects)
-        from ._backend import load_keras
-        return load_keras().models.load_model(self.path / "model.keras")
+        """The trained keras.Model (:func:`seqlib.files.load_model`: seqlib's activations and layers registered,
+        training configuration left out)."""
+        return load_model(self.path / "model.keras")
 
     def cached(self, name: str, compute: Callable[[], object], kind: str = "json", **key_args):
         """Return analysis ``name`` of this run, computing and storing it under ``analyses/`` once.
@@ -287,6 +326,40 @@ def analysis_key(**key_args) -> str:
                             f"of arrays or files instead") from None
     text = json.dumps({"args": key_args, "analysis_version": ANALYSIS_VERSION}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_DIGESTS: dict[tuple, tuple] = {}
+
+
+def array_digest(*arrays) -> str:
+    """16 hex digits of a sha256 over arrays (dtype, shape and bytes of each; None skipped): the data part of an
+    analysis cache key (:meth:`Run.cached`). Memoised per tuple of array objects while they live.
+
+    Parameters
+    ----------
+    *arrays : numpy.ndarray or None
+
+    Returns
+    -------
+    str
+    """
+    ids = tuple(id(a) for a in arrays)
+    hit = _DIGESTS.get(ids)
+    if hit is not None and all(ref() is a for ref, a in zip(hit[0], arrays)):
+        return hit[1]
+    h = hashlib.sha256()
+    for array in arrays:
+        if array is not None:
+            array = np.ascontiguousarray(array)
+            h.update(f"{array.dtype.str}{array.shape}".encode())
+            h.update(array.tobytes())
+    digest = h.hexdigest()[:16]
+    try:
+        refs = tuple(weakref.ref(a) if a is not None else (lambda: None) for a in arrays)
+    except TypeError:                           # an object that takes no weak reference: not memoised
+        return digest
+    _DIGESTS[ids] = (refs, digest)
+    return digest
 
 
 def runs_dir() -> Path:
@@ -415,8 +488,6 @@ def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None,
     str
         ``"trained"``, or ``"loaded"`` when the run was already finished.
     """
-    from .training import evaluate, train_model
-
     final = root / config.key
     root.mkdir(parents=True, exist_ok=True)
     with _key_lock(root, config.key):
@@ -460,9 +531,9 @@ def _train_and_store(config: RunConfig, root: Path, dataset=None, on_epoch=None,
 
 
 def _worker_setup(threads: int) -> None:
-    """Once in each worker process: quiet TensorFlow, pin its CPU threads (see :func:`run_grid`)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .training import pin_threads
+    """Once in each worker process: quiet TensorFlow (level 3 hides its C++ runtime's errors too, such as
+    "failed call to cuInit" on a machine without a GPU), pin its CPU threads (see :func:`run_grid`)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     pin_threads(threads)
 
 
@@ -483,6 +554,67 @@ def _train_job(payload: tuple, report) -> str:
                           f"{config.monitor} {logs.get(config.monitor, logs.get('val_' + metric, float('nan'))):.3f}")
 
     return _train_and_store(config, Path(root), dataset, on_epoch, force=force)
+
+
+def _takes(function, name: str) -> bool:
+    """Whether ``function`` accepts keyword ``name`` (executors written before ``on_finished`` do not)."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):          # pragma: no cover - a builtin without a signature
+        return False
+    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class _ProgressLog:
+    """Lines for ``$SEQLIB_PROGRESS_FILE``: one when a grid starts, one as each run finishes, with an estimate of
+    the time left (the mean training time the finished runs recorded, times the runs left, over the workers)."""
+
+    def __init__(self, todo: Sequence[RunConfig], root: Path, executor):
+        path = os.environ.get(PROGRESS_FILE_ENV, "").strip()
+        self.path = Path(path) if path else None
+        self.root, self.total, self.done, self.seconds = root, len(todo), 0, []
+        self.labels = {c.key: c.label for c in todo}
+        self.executor = executor
+        self.write(f"training {self.total} run(s) on {getattr(executor, 'name', 'an executor')}")
+
+    def write(self, line: str) -> None:
+        if self.path is None:
+            return
+        try:
+            with open(self.path, "a") as fh:      # one write per line: readers never see half a line
+                fh.write(line + "\n")
+        except OSError:                           # progress is best effort
+            pass
+
+    def finished(self, key: str, outcome) -> None:
+        self.done += 1
+        seconds = None
+        try:
+            seconds = json.loads((self.root / key / "history.json").read_text()).get("train_seconds")
+        except (OSError, ValueError):
+            pass
+        if outcome == "trained" and seconds is not None:
+            self.seconds.append(float(seconds))
+        left = self.total - self.done
+        line = f"run {self.done}/{self.total} {outcome}: {self.labels.get(key, key)}"
+        if seconds is not None:
+            line += f" ({_duration(float(seconds))} of training)"
+        if left and self.seconds:
+            at_once = max(1, min(left, int(getattr(self.executor, "workers", 1) or 1)))
+            line += f"; about {_duration(np.mean(self.seconds) * math.ceil(left / at_once))} left for {left} run(s)"
+        elif left:
+            line += f"; {left} run(s) left"
+        else:
+            line += "; all done"
+        self.write(line)
 
 
 _tally_lock = threading.Lock()
@@ -555,7 +687,7 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
         Folder of runs (default ``results/runs``, ``$SEQLIB_RESULTS/runs``). With a cluster it must be
         storage every worker and this process reach.
     workers : int, optional
-        Concurrent local runs (default :func:`seqlib.executors.default_workers`).
+        Concurrent local runs, at least 1 (default :func:`seqlib.executors.default_workers`).
     threads : int
         CPU threads per run (1: results independent of the core count).
     progress : bool
@@ -577,13 +709,33 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
 
     Raises
     ------
+    PathError
+        ``root`` (``$SEQLIB_RESULTS``) cannot be a writable folder (checked before anything runs).
+    ValueError
+        ``workers`` is not a positive integer.
     SchedulerError
         A malformed or unreachable scheduler.
     ResultsNotSharedError
         A worker finished a run that this process cannot see under ``root``.
+    Interrupted
+        Ctrl-C: the workers are stopped and the temporary folders and locks of the runs in progress removed; the
+        message says how many runs finished (kept) and how many will resume (train on the next call).
+    WorkerDiedError
+        A local worker process died twice while training a run (each run lost to a dead worker is retried once).
+
+    Notes
+    -----
+    With ``$SEQLIB_PROGRESS_FILE`` set, a line is appended to that file as each run finishes (see the module
+    docstring).
     """
     configs = list(configs)
+    if workers is not None:
+        workers = check_workers(workers)
+    default_root = root is None
     root = Path(root) if root is not None else runs_dir()
+    what = ("results folder ($SEQLIB_RESULTS)" if default_root and os.environ.get("SEQLIB_RESULTS")
+            else "results folder")
+    check_output_dir(root, what)              # a file where the folder should be: say so before any work
     if root.is_dir():
         _clean_stale(root)                    # temporary folders of killed runs, whatever their key
     todo, seen, loaded = [], set(), 0
@@ -603,8 +755,17 @@ def run_grid(configs: Iterable[RunConfig], *, root=None, workers: int | None = N
         if own:
             executor = get_executor(scheduler, workers=min(len(todo), workers or default_workers()))
         try:
+            ensure_dir(root, what)
+            log = _ProgressLog(todo, root, executor)
+            hook = {"on_finished": log.finished} if _takes(executor.execute, "on_finished") else {}
             outcomes = executor.execute(_train_job, jobs, setup=functools.partial(_worker_setup, threads),
-                                        progress=progress)
+                                        progress=progress, **hook)
+        except KeyboardInterrupt:
+            _clean_stale(root)                # the stopped runs' temporary folders and lock files
+            unique = list({c.key: c for c in configs}.values())
+            done = sum(_load_finished(c, root / c.key) is not None for c in unique)
+            raise Interrupted(f"interrupted; {done} run{'s' if done != 1 else ''} finished, {len(unique) - done} "
+                              f"will resume", finished=done, unfinished=len(unique) - done) from None
         finally:
             if own:
                 executor.close()
@@ -652,13 +813,32 @@ def grid(base: RunConfig | None = None, **axes: Sequence) -> list[RunConfig]:
     return [replace(base, **dict(zip(names, values))) for values in itertools.product(*(list(axes[n]) for n in names))]
 
 
+def select(runs: Iterable[Run], **wanted) -> list[Run]:
+    """The runs whose config has every ``field=value`` given (e.g. ``select(runs, activation="relu", trial=0)``).
+
+    Raises
+    ------
+    UnknownNameError
+        A field that :class:`RunConfig` does not have.
+    """
+    known = {f.name for f in fields(RunConfig)}
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        raise UnknownNameError(f"unknown RunConfig field(s) {unknown}; fields: {sorted(known)}")
+    return [r for r in runs if all(getattr(r.config, k) == v for k, v in wanted.items())]
+
+
 def results_table(runs: Iterable[Run]) -> pd.DataFrame:
-    """One row per run: its config fields, test AUROC/AUPR, epochs trained and training time."""
+    """One row per run: its config fields, test AUROC/AUPR, epochs trained, training time, and ``late_gain``: the
+    share of the run's gain on its monitored validation metric made in its last epochs
+    (:func:`seqlib.training.late_gain`; near 0 once a run has levelled off)."""
     rows = []
     for r in runs:
         row = {k: v for k, v in r.config.to_dict().items()}
+        monitor = r.config.monitor
         row.update(key=r.config.key, test_auroc=r.metrics["auroc"], test_aupr=r.metrics["aupr"],
                    epochs_trained=r.history.get("stopped_epoch"), best_epoch=r.history.get("best_epoch"),
-                   train_seconds=r.history.get("train_seconds"))
+                   train_seconds=r.history.get("train_seconds"),
+                   late_gain=late_gain(r.history.get(monitor, []), MONITOR_MODES.get(monitor, "max")))
         rows.append(row)
     return pd.DataFrame(rows)

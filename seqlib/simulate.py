@@ -22,15 +22,15 @@ Two engines produce data with the same distribution:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from tqdm import tqdm
 
-from .datasets import Dataset, Split, split_indices
+from .datasets import Dataset, Split, check_split_size, split_indices
 from .errors import ShapeError, UnknownNameError
-from .motifs import (DEFAULT_RELEASE, TASK1_MOTIF_IDS, TASK3_CORE_IDS, Motif, load_jaspar,
-                     with_reverse_complements)
+from .motifs import DEFAULT_RELEASE, TASK1_MOTIF_IDS, TASK3_CORE_IDS, Motif, load_jaspar, with_reverse_complements
 
 #: Probability of 1, 2, 3, 4, 5 motifs per sequence in Task 1.
 TASK1_COUNT_PROBS = {1: 0.50, 2: 0.25, 3: 0.17, 4: 0.05, 5: 0.03}
@@ -264,7 +264,6 @@ def _simulate_reference(pool, n, length, count_probs, rs, gap_high, progress=Non
 def _progress(total, enabled, desc):
     if not enabled:
         return None
-    from tqdm import tqdm  # text bars: no ipywidgets needed in notebooks
     return tqdm(total=total, desc=desc, unit="seq")
 
 
@@ -315,7 +314,13 @@ def simulate_task1(motifs: Sequence[str] | Sequence[Motif] = TASK1_MOTIF_IDS, *,
     Dataset
         Splits with ``X`` (N, L, 4) float32 one-hot, ``y`` (N, n_motifs) float32 multi-hot,
         ``model`` (N, L, 4) float32 ground-truth PPM, ``planted``/``starts`` (N, K) int16.
+
+    Raises
+    ------
+    ValueError
+        Too few sequences for non-empty splits (:func:`seqlib.datasets.min_split_size`: 7 for 70/10/20).
     """
+    n_sequences = check_split_size(n_sequences, split)
     base = _as_motifs(motifs, release)
     pool = with_reverse_complements(base)
     rng = _engine(engine, seed)
@@ -364,7 +369,13 @@ def simulate_task3(core: Sequence[str] | Sequence[Motif] = TASK3_CORE_IDS,
     Dataset
         ``y`` has shape (N, 1); ``planted`` indexes the background pool for negatives and the core
         pool for positives (``meta['pool_ids']`` and ``meta['background_pool_ids']``).
+
+    Raises
+    ------
+    ValueError
+        Too few sequences for non-empty splits (:func:`seqlib.datasets.min_split_size`: 7 for 70/10/20).
     """
+    n_sequences = check_split_size(n_sequences, split)
     core_pool = with_reverse_complements(_as_motifs(core, release))
     background_pool = (list(core_pool) if include_core_in_background else []) + \
         with_reverse_complements(_as_motifs(background, release))

@@ -16,7 +16,6 @@ carries a digest of the file contents, so runs on two different files never shar
 registered in one process is re-created in another (a worker) from :attr:`Task.spec`.
 
 This module knows nothing of runs: analyses ask it by task name (:func:`get_task`, :func:`load_task`).
-:data:`EXPERIMENTS` holds the paper's training experiments and the monitor each one used.
 """
 
 from __future__ import annotations
@@ -30,10 +29,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .datasets import (Dataset, load_basset, load_dataset, load_deepsea, load_fasta_dataset, load_invivo)
+from .datasets import (
+    ALLOW_N_HINT,
+    Dataset,
+    check_input_file,
+    check_trainable,
+    load_basset,
+    load_dataset,
+    load_deepsea,
+    load_fasta_dataset,
+    load_invivo,
+)
 from .errors import FormatError, UnknownNameError
 from .motifs import DEFAULT_RELEASE, TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, load_jaspar
 from .paths import data_dir, invivo_h5
+from .simulate import simulate_task1, simulate_task3
 
 
 @dataclass(frozen=True)
@@ -226,12 +236,10 @@ def basset_location() -> Path | None:
 
 
 def _task1(n_sequences, seed):
-    from .simulate import simulate_task1
     return simulate_task1(n_sequences=n_sequences, seed=seed)
 
 
 def _task3(n_sequences, seed):
-    from .simulate import simulate_task3
     return simulate_task3(n_sequences=n_sequences, seed=seed)
 
 
@@ -273,52 +281,6 @@ for _task in PAPER_TASKS:
 TASKS = tuple(t.name for t in PAPER_TASKS)
 
 
-@dataclass(frozen=True)
-class Experiment:
-    """One of the paper's training experiments and the validation monitor the authors' script used.
-
-    Attributes
-    ----------
-    name : str
-    monitor : str
-    tasks : tuple of str
-        Tasks it trains on (empty: any).
-    description : str
-    """
-
-    name: str
-    monitor: str
-    tasks: tuple[str, ...]
-    description: str
-
-
-#: The paper's training experiments (Methods §4). The modified and ablated activations of Extended Data
-#: Fig 1a,b were trained by the same script as Fig 1c, so they share its monitor.
-EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
-    Experiment("fig1c", "val_aupr", ("task1",), "Task 1, seven activations x three models (also Fig 1b)"),
-    Experiment("extdata1ab", "val_aupr", ("task1",), "Task 1, modified and ablated activations"),
-    Experiment("extdata1e", "val_auroc", ("task1",), "Task 1, log activations (CNN-deep-log)"),
-    Experiment("fig1d", "val_aupr", ("task2",), "Task 2, in vivo"),
-    Experiment("fig2", "val_auroc", ("task3",), "Task 3, CNN-local / CNN-dist"),
-    Experiment("task3_log", "val_auroc", ("task3",), "Task 3, log activations"),
-    Experiment("fig3", "val_auroc", ("basset", "zbed2", "irf1"), "Basset, ZBED2, IRF1"),
-    Experiment("controls", "val_auroc", (), "initialisation, initialisation sweep, gradients, exponential scale"),
-)}
-
-
-def get_experiment(name: str) -> Experiment:
-    """The paper's experiment ``name`` (a key of :data:`EXPERIMENTS`).
-
-    Raises
-    ------
-    UnknownNameError
-    """
-    try:
-        return EXPERIMENTS[name]
-    except KeyError:
-        raise UnknownNameError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}") from None
-
-
 # ----------------------------------------------------------------------------- users' data
 
 def file_digest(*paths, extra: dict | None = None) -> str:
@@ -351,9 +313,7 @@ def _meta_label_names(ds: Dataset) -> tuple[str, ...] | None:
 def _checked_file(path, digest: str | None, what: str) -> tuple[Path, str]:
     """``(resolved path, sha256)`` of a user's data file; the digest must match ``digest`` when one is given
     (a worker re-creating a task from its spec must see the contents the task was registered with)."""
-    path = Path(path).resolve()
-    if not path.exists():
-        raise FileNotFoundError(f"{what} not found: {path}")
+    path = check_input_file(Path(path).resolve(), what)
     actual = file_digest(path)
     if digest is not None and digest != actual:
         raise FormatError(f"{path} changed since its task was registered (sha256 {actual[:12]}, expected "
@@ -389,9 +349,14 @@ def register_hdf5(path, *, name: str | None = None, motifs: Sequence[str] | None
     Raises
     ------
     FileNotFoundError, FormatError, MissingKeyError, ShapeError, SequenceError, UnknownMotifError
+    PathError
+        ``path`` is a folder.
+    LabelError
+        Labels other than 0 and 1, an empty split, or a valid or test split with a single class
+        (:func:`seqlib.datasets.check_trainable`).
     """
     path, actual = _checked_file(path, digest, "data set")
-    ds = load_dataset(path, reverse_complement=reverse_complement)
+    ds = check_trainable(load_dataset(path, reverse_complement=reverse_complement), str(path))
     ids = None
     if motifs:
         ids = tuple(m.id for m in load_jaspar(list(motifs), release))
@@ -408,7 +373,7 @@ def register_hdf5(path, *, name: str | None = None, motifs: Sequence[str] | None
 
 def register_fasta(fasta, labels, *, name: str | None = None, motifs: Sequence[str] | None = None,
                    release: str = DEFAULT_RELEASE, allow_n: bool = False, monitor: str = "val_auroc",
-                   digest: str | None = None) -> Task:
+                   digest: str | None = None, n_hint: str = ALLOW_N_HINT) -> Task:
     """Register a FASTA file and its labels as a task, split 70/10/20 by a seeded permutation.
 
     The task's seed (``RunConfig.data_seed``, default 0) is the split seed.
@@ -422,6 +387,8 @@ def register_fasta(fasta, labels, *, name: str | None = None, motifs: Sequence[s
         :func:`seqlib.datasets.read_labels`).
     name, motifs, release, monitor
         As :func:`register_hdf5`.
+    n_hint : str
+        What the error for an N in the FASTA file says to do (the command line passes ``--allow-n``).
 
     Returns
     -------
@@ -430,21 +397,26 @@ def register_fasta(fasta, labels, *, name: str | None = None, motifs: Sequence[s
     Raises
     ------
     FileNotFoundError, FormatError, SequenceError, ShapeError
+    PathError
+        A folder given for a file.
+    LabelError
+        Labels other than 0 and 1, or a valid or test split with a single class
+        (:func:`seqlib.datasets.check_trainable`).
     """
-    fasta, labels = Path(fasta).resolve(), Path(labels).resolve()
-    for p in (fasta, labels):
-        if not p.exists():
-            raise FileNotFoundError(f"file not found: {p}")
+    fasta = check_input_file(Path(fasta).resolve(), "FASTA file")
+    labels = check_input_file(Path(labels).resolve(), "labels file")
     actual = file_digest(fasta, labels, extra={"allow_n": allow_n})
     if digest is not None and digest != actual:
         raise FormatError(f"{fasta} or {labels} changed since the task was registered: register it again")
-    ds = load_fasta_dataset(fasta, labels, seed=0, allow_n=allow_n)          # check the files now
+    ds = load_fasta_dataset(fasta, labels, seed=0, allow_n=allow_n, n_hint=n_hint)   # check the files now
+    check_trainable(ds, f"{fasta} with labels {labels}")
     ids = tuple(m.id for m in load_jaspar(list(motifs), release)) if motifs else None
     spec = {"kind": "fasta", "fasta": str(fasta), "labels": str(labels), "sha256": actual, "name": name,
             "motifs": list(ids or []) or None, "release": release, "allow_n": allow_n, "monitor": monitor}
 
     def load(n_sequences, seed):
-        return load_fasta_dataset(fasta, labels, seed=seed, allow_n=allow_n)
+        return check_trainable(load_fasta_dataset(fasta, labels, seed=seed, allow_n=allow_n),
+                               f"{fasta} with labels {labels} (split seed {seed})")
 
     return register(Task(_user_name(fasta, actual, name), f"user data {fasta.name} + {labels.name}", load, seed=0,
                          monitor=monitor, label_names=_meta_label_names(ds), motifs=ids, release=release,
@@ -505,7 +477,7 @@ def task_spec(name: str) -> dict | None:
     return get_task(name).spec
 
 
-__all__ = ["Task", "Experiment", "EXPERIMENTS", "PAPER_TASKS", "TASKS", "register", "register_hdf5",
-           "register_fasta", "register_basset", "register_spec", "task_spec", "get_task", "get_experiment",
+__all__ = ["Task", "PAPER_TASKS", "TASKS", "register", "register_hdf5",
+           "register_fasta", "register_basset", "register_spec", "task_spec", "get_task",
            "task_names", "load_task", "ground_truth_motifs", "resolve_size", "deepsea_location", "basset_location",
            "file_digest"]

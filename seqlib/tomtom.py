@@ -22,7 +22,11 @@ The paper ran ``tomtom -evalue -thresh 0.1 filters.meme JASPAR_CORE_2016_vertebr
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
+import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -31,6 +35,7 @@ import pandas as pd
 
 from .errors import ShapeError
 from .motifs import Motif, information_content, jaspar_collection, read_meme
+from .paths import jaspar2016_meme, project_root
 
 #: MEME's tomtom.tsv columns, in its order.
 COLUMNS = ["Query_ID", "Target_ID", "Optimal_offset", "p-value", "E-value", "q-value", "Overlap",
@@ -55,7 +60,7 @@ MEF2_EXTRA_IDS: dict[str, tuple[str, ...]] = {
 }
 
 #: How this build's Tomtom differs from the paper's for a filter statistic, measured on the same filters
-#: with both tools (Methods §6); :func:`seqlib.experiments.paper_comparison` puts it beside the paper's numbers.
+#: with both tools (Methods §6); the book's comparison tables put it beside the paper's numbers.
 STATISTIC_NOTES: dict[str, str] = {
     "match_any": "Euclidean Tomtom (memelite): relu match-any about 2x MEME's Pearson on the same filters (Methods §6)",
 }
@@ -79,8 +84,6 @@ def result_versions() -> dict[str, str | None]:
     -------
     dict package name → version string or None, in the order of :data:`RESULT_PACKAGES`
     """
-    from importlib.metadata import PackageNotFoundError, version
-
     out: dict[str, str | None] = {}
     for name in RESULT_PACKAGES:
         try:
@@ -95,7 +98,6 @@ def _numba_cache() -> None:
     ``.cache/numba`` in a checkout, else ``$XDG_CACHE_HOME/seqlib/numba`` (``~/.cache/...``), unless
     ``NUMBA_CACHE_DIR`` is set."""
     if "NUMBA_CACHE_DIR" not in os.environ:
-        from .paths import project_root
         root = project_root()
         if (root / "pyproject.toml").exists() and (root / "seqlib").is_dir():
             cache = root / ".cache" / "numba"
@@ -103,6 +105,35 @@ def _numba_cache() -> None:
             cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "seqlib" / "numba"
         cache.mkdir(parents=True, exist_ok=True)
         os.environ["NUMBA_CACHE_DIR"] = str(cache)
+
+
+def _tomtom_compiled() -> bool:
+    """Whether numba's cache (``$NUMBA_CACHE_DIR``) holds memelite's compiled Tomtom for this installation.
+
+    numba files a module's kernels under ``<package folder name>_<sha1 of the package folder's path>``; True
+    when that cannot be told (memelite absent: its import fails with its own message).
+    """
+    spec = importlib.util.find_spec("memelite")
+    cache = os.environ.get("NUMBA_CACHE_DIR")
+    if spec is None or not spec.origin or not cache:
+        return True
+    package = os.path.dirname(os.path.abspath(spec.origin))
+    folder = Path(cache) / f"{os.path.basename(package)}_{hashlib.sha1(package.encode()).hexdigest()}"
+    return any(folder.glob("tomtom._tomtom-*.nbi"))
+
+
+_announced = False
+
+
+def _announce_compilation() -> None:
+    """Say once per process, on stderr, that the first Tomtom call compiles (about 2 min of silence otherwise)."""
+    global _announced
+    if _announced:
+        return
+    _announced = True
+    if not _tomtom_compiled():
+        print(f"seqlib: compiling Tomtom with numba, about 2 min on first use; cached afterwards (in "
+              f"{os.environ.get('NUMBA_CACHE_DIR')})", file=sys.stderr, flush=True)
 
 
 def target_motifs(targets=None, *, release: str | None = None) -> list[Motif]:
@@ -115,7 +146,6 @@ def target_motifs(targets=None, *, release: str | None = None) -> list[Motif]:
     if release is not None:
         return jaspar_collection(release)
     if targets is None:
-        from .paths import jaspar2016_meme
         return read_meme(jaspar2016_meme())
     if isinstance(targets, (str, Path)):
         return read_meme(targets)
@@ -166,6 +196,7 @@ def tomtom(queries: Sequence[Motif], targets=None, *, release: str | None = None
         order then p-value. ``attrs["n_targets"]`` holds the database size.
     """
     _numba_cache()
+    _announce_compilation()
     from memelite import tomtom as _tomtom
 
     queries = list(queries)

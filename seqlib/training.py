@@ -34,6 +34,8 @@ measurements (test AUROC, filter match fractions) do not move. The reference pat
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 
@@ -45,6 +47,43 @@ from .errors import TrainingDivergedError
 from .metrics import binary_crossentropy, classification_metrics
 
 MONITOR_MODES = {"val_aupr": "max", "val_auroc": "max", "val_loss": "min"}
+
+#: Epochs at the end of a run over which :func:`late_gain` reads whether it has levelled off.
+LATE_EPOCHS = 3
+
+
+def late_gain(values, mode: str = "max", last: int = LATE_EPOCHS) -> float:
+    """Share of a run's gain on a validation metric that its last ``last`` epochs made.
+
+    The gain is read on the best-so-far curve (running maximum for ``mode="max"``, running minimum for
+    ``"min"``), from the first epoch to the last: 0 when the last epochs improved nothing (the run has levelled
+    off, or early stopping waited past its best epoch), 1 when all of the run's progress came in them.
+
+    Parameters
+    ----------
+    values : array_like, shape=(E,)
+        The metric per epoch.
+    mode : {"max", "min"}
+        Whether larger values are better.
+    last : int
+        Epochs at the end.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0 for a run that never improved; NaN for a run of ``last`` epochs or fewer.
+    """
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be 'max' or 'min'; got {mode!r}")
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1 or len(v) <= last:
+        return float("nan")
+    best = np.maximum.accumulate(v) if mode == "max" else -np.minimum.accumulate(v)
+    start = v[0] if mode == "max" else -v[0]
+    total = best[-1] - start
+    if not np.isfinite(total) or total <= 0:
+        return 0.0
+    return float((best[-1] - best[-1 - last]) / total)
 
 
 @dataclass(frozen=True)
@@ -122,9 +161,6 @@ def enable_onednn(enable: bool = True) -> bool:
         True if the setting will apply; False if TensorFlow was already imported in this process (then
         the variable is left as it was and the process keeps its current kernels).
     """
-    import os
-    import sys
-
     if "tensorflow" in sys.modules:
         return os.environ.get(ONEDNN_VARIABLE) == ("1" if enable else "0")
     os.environ[ONEDNN_VARIABLE] = "1" if enable else "0"
@@ -133,8 +169,6 @@ def enable_onednn(enable: bool = True) -> bool:
 
 def onednn_enabled() -> bool | None:
     """Whether this process asked for oneDNN (True/False), or None when TensorFlow decides by CPU."""
-    import os
-
     value = os.environ.get(ONEDNN_VARIABLE)
     return None if value is None else value.strip().lower() in ("1", "true")
 

@@ -10,7 +10,7 @@ import pytest
 from seqlib import attribution as A
 from seqlib._backend import load_keras
 from seqlib.activations import get_activation
-from seqlib.errors import SequenceError, ShapeError, UnknownNameError
+from seqlib.errors import PathError, SequenceError, ShapeError, UnknownNameError
 
 keras = load_keras()
 L = 24
@@ -202,7 +202,7 @@ def test_deepshap_on_the_zoo_cnn_dist():
 
 
 def test_deepshap_agrees_with_shap_deepexplainer(model):
-    import shap                               # a dev dependency: the reference implementation of DeepSHAP
+    import shap  # a dev dependency: the reference implementation of DeepSHAP
     X = one_hot(1, seed=10)
     R = A.shuffled_references(X, 6, seed=6)
     import warnings
@@ -287,7 +287,7 @@ def test_attribute_files_writes_scores_logos_and_quality(tmp_path, model):
     assert scores.shape == (6, L, 4)                            # the 6 positives of output 1
     assert (tmp_path / "out" / "logos_saliency_corrected.png").stat().st_size > 0
     assert 0 <= res["auroc"] <= 1
-    assert json.loads((tmp_path / "out" / "summary.json").read_text())["n_sequences"] == 6
+    assert json.loads((tmp_path / "out" / "summary_saliency_corrected.json").read_text())["n_sequences"] == 6
     fasta = tmp_path / "s.fa"
     fasta.write_text(">a\n" + "ACGT" * 6 + "\n")
     res = A.attribute_files(model_path, fasta, "ism", out_dir=tmp_path / "fa", progress=False)
@@ -303,35 +303,11 @@ def test_attribute_files_writes_scores_logos_and_quality(tmp_path, model):
         A.attribute_files(tmp_path / "missing.keras", data, "saliency", out_dir=tmp_path / "bad")
 
 
-def test_attribution_table_scores_and_caches_runs(tmp_path, model):
-    from seqlib.runs import Run, RunConfig
-
-    ds = _dataset(np.random.default_rng(1))
-    X, ppm = A.positive_test_sequences(ds, 4)
-    assert len(X) == 4 and ppm.shape == X.shape
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    model.save(run_dir / "model.keras")
-    run = Run(RunConfig(task="task3", model="cnn-local", activation="exponential"), run_dir, {"auroc": 0.9}, {})
-    table = A.attribution_table([run], X, ppm, ["saliency", "ism"], corrections=(False, True), n_references=2,
-                                progress=False)
-    assert list(table["method"]) == ["saliency", "saliency", "ism"]
-    assert list(table["correct"]) == [False, True, False]
-    assert table["auroc"].between(0, 1).all()
-    cached = sorted(p.name for p in (run_dir / "analyses").iterdir())
-    assert len(cached) == 3 and all(name.startswith("attribution_") for name in cached)
-    again = A.attribution_table([run], X, ppm, ["saliency", "ism"], corrections=(False, True), progress=False)
-    np.testing.assert_allclose(again["auroc"], table["auroc"])
-    example = A.pick_example({"s": A.saliency(model, X)}, ppm)
-    assert 0 <= example < len(X)
-
-
 def test_attribution_figures():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import pandas as pd
 
     from seqlib import plotting
 
@@ -346,46 +322,8 @@ def test_attribution_figures():
         assert len(bands) == 1 and glyphs
         assert max(p.get_zorder() for p in bands) < min(p.get_zorder() for p in glyphs)
     plt.close(fig)
-    table = pd.DataFrame({"model": ["cnn-local", "cnn-dist"] * 2, "activation": ["relu"] * 2 + ["exponential"] * 2,
-                          "trial": [0] * 4, "test_auroc": [0.9, 0.95, 0.93, 0.96]})
-    paper = pd.DataFrame({"model": ["cnn-local", "cnn-dist"], "activation": ["relu"] * 2, "value": [0.947, 0.972]})
-    ax = plotting.plot_paired_scatter(table, x="cnn-local", y="cnn-dist", paper=paper)
-    assert len(ax.collections) == 3                             # two activations and one paper point
-    plt.close(ax.figure)
-    sweep = pd.DataFrame({"n_references": [1, 3, 1, 3], "method": ["ig"] * 4,
-                          "activation": ["relu", "relu", "exponential", "exponential"], "auroc": [0.6, 0.7, 0.8, 0.85]})
-    ax = plotting.plot_background_sweep(sweep, paper=sweep.rename(columns={"auroc": "value"}))
-    assert len(ax.lines) == 4
-    plt.close(ax.figure)
     with pytest.raises(ValueError):
         plotting.plot_attribution_maps({})
-
-
-def test_correction_effect_and_claims_table():
-    import pandas as pd
-
-    rows = []
-    for trial in range(3):
-        for model in ("cnn-local", "cnn-dist"):
-            for act, base in (("relu", 0.70), ("exponential", 0.80)):
-                for correct in (False, True):
-                    rows.append({"model": model, "activation": act, "trial": trial, "method": "saliency",
-                                 "correct": correct, "auroc": base + 0.01 * trial + (0.02 if correct else 0),
-                                 "aupr": 0.5 + (0.01 if correct else 0), "test_auroc": 0.9 + (model == "cnn-dist") * 0.05})
-    table = pd.DataFrame(rows)
-    effect = A.correction_effect(table)
-    assert len(effect) == 4
-    np.testing.assert_allclose(effect["delta_auroc"], 0.02)
-    assert (effect["improved"] == 1.0).all() and (effect["n_trials"] == 3).all()
-    classification = table.drop_duplicates(["model", "activation", "trial"])
-    claims = A.claims_table(table, classification)
-    assert list(claims["n_pairs"]) == [3, 3, 3, 3]
-    # exponential beats relu in every trial, median 0.81 inside the paper's mean ± std for cnn-local (0.8271 ± 0.0191)
-    assert claims.loc[0, "verdict"] == "reproduced"
-    # cnn-dist beats cnn-local in every trial, but 0.95 lies outside 0.972 ± 0.005: partly
-    assert claims.loc[2, "verdict"] == "partly"
-    swapped = table.assign(activation=table["activation"].map({"relu": "exponential", "exponential": "relu"}))
-    assert A.claims_table(swapped, classification).loc[0, "verdict"] == "not reproduced"
 
 
 # ----------------------------------------------------------------------------- JAX backend
@@ -454,3 +392,21 @@ def test_only_tensorflows_retracing_warning_is_filtered():
     record = lambda msg: logging.makeLogRecord({"name": "tensorflow", "levelno": logging.WARNING, "msg": msg})  # noqa: E731
     assert not filters[0].filter(record("5 out of the last 9 calls to <function f> triggered tf.function retracing."))
     assert filters[0].filter(record("Gradients do not exist for variables"))
+
+
+def test_attribute_files_checks_n_and_the_output_folder_before_any_work(tmp_path, model, monkeypatch, capsys):
+    model_path = tmp_path / "m.keras"
+    model.save(model_path)
+    fasta = tmp_path / "s.fa"
+    fasta.write_text("".join(f">s{i}\n{'ACGT' * 6}\n" for i in range(3)))
+    monkeypatch.setattr(A, "load_model", lambda path: pytest.fail("loaded the model before checking the arguments"))
+    for bad in (0, -1):                                        # -1 took all but the last sequence
+        with pytest.raises(ValueError, match=f"n_sequences \\(-n\\) must be a positive number of sequences; got {bad}"):
+            A.attribute_files(model_path, fasta, n_sequences=bad, out_dir=tmp_path / "out")
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(PathError, match="a_file is a file, not a folder"):
+        A.attribute_files(model_path, fasta, out_dir=tmp_path / "a_file" / "sub")
+    monkeypatch.undo()
+    res = A.attribute_files(model_path, fasta, "saliency", n_sequences=2, out_dir=tmp_path / "out", progress=False)
+    assert res["n_sequences"] == 2 and res["summary"].endswith("summary_saliency.json")
+    assert "results/figures" not in capsys.readouterr().out       # no caption claiming another folder

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import os
@@ -12,10 +13,34 @@ import pytest
 import scipy.io
 
 from seqlib._validate import check_one_hot
-from seqlib.datasets import (DEEPSEA_TASK2_COLUMNS, Dataset, Split, load_basset, load_dataset, load_deepsea,
-                             load_invivo, one_hot_encode, read_fasta, save_dataset, split_indices,
-                             to_channels_last)
-from seqlib.errors import FormatError, MissingKeyError, SequenceError, ShapeError, UnknownNameError
+from seqlib.datasets import (
+    DEEPSEA_TASK2_COLUMNS,
+    Dataset,
+    Split,
+    check_split_size,
+    check_trainable,
+    load_basset,
+    load_dataset,
+    load_deepsea,
+    load_invivo,
+    min_split_size,
+    one_hot_encode,
+    read_fasta,
+    read_labels,
+    read_sequences,
+    save_dataset,
+    split_indices,
+    to_channels_last,
+)
+from seqlib.errors import (
+    FormatError,
+    LabelError,
+    MissingKeyError,
+    PathError,
+    SequenceError,
+    ShapeError,
+    UnknownNameError,
+)
 from seqlib.simulate import simulate_task1
 
 BASES = "ACGT"
@@ -448,6 +473,7 @@ def test_make_fixtures_regenerates_the_shipped_files(tmp_path, fixture_dir):
 
 def test_deepsea_hdf5_reader_reads_in_blocks(tmp_path):
     import h5py
+
     from seqlib.datasets import _read_columns
     data = np.arange(5 * 4 * 23).reshape(5, 4, 23).astype(np.uint8)
     with h5py.File(tmp_path / "x.h5", "w") as f:
@@ -460,7 +486,6 @@ def test_deepsea_hdf5_reader_reads_in_blocks(tmp_path):
 
 # ----------------------------------------------------------------------------- users' FASTA + labels
 def test_read_labels_reads_arrays_and_tables_with_or_without_names(tmp_path):
-    from seqlib.datasets import read_labels
     np.save(tmp_path / "y.npy", np.array([1, 0, 1]))
     y, names = read_labels(tmp_path / "y.npy")
     assert y.shape == (3, 1) and y.dtype == np.float32 and names is None
@@ -493,3 +518,82 @@ def test_load_fasta_dataset_splits_70_10_20_with_a_seed(tmp_path):
         np.save(tmp_path / "y3.npy", np.zeros(3))
         (tmp_path / "three.fa").write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs[:3])))
         load_fasta_dataset(tmp_path / "three.fa", tmp_path / "y3.npy")
+
+
+# ----------------------------------------------------------------------------- users' files: refused with the file named
+
+def test_labels_must_be_0_or_1_and_the_file_is_named(tmp_path):
+    (tmp_path / "two.tsv").write_text("0\n2\n0\n")
+    with pytest.raises(LabelError, match=r"two.tsv:2: label '2' is not 0 or 1.*binarise"):
+        read_labels(tmp_path / "two.tsv")
+    (tmp_path / "nan.csv").write_text("bound\n1\nnan\n")
+    with pytest.raises(LabelError, match=r"nan.csv:3: label 'nan' is not 0 or 1"):
+        read_labels(tmp_path / "nan.csv")
+    np.save(tmp_path / "nan.npy", np.array([0.0, np.nan, 1.0]))
+    with pytest.raises(LabelError, match=r"nan.npy: labels must be 0 or 1; row 1, column 0 holds NaN"):
+        read_labels(tmp_path / "nan.npy")
+    np.save(tmp_path / "soft.npy", np.array([[0.0, 0.5], [1.0, 1.0]]))
+    with pytest.raises(LabelError, match=r"soft.npy: .*row 0, column 1 holds 0.5"):
+        read_labels(tmp_path / "soft.npy")
+    assert isinstance(LabelError("x"), ValueError)              # generic handlers keep working
+
+
+def test_an_hdf5_data_set_with_labels_other_than_0_and_1_is_refused(tmp_path):
+    arrays = paper_like_arrays()
+    arrays["Y_valid"] = np.array([[0], [2], [1]], np.int8)
+    with pytest.raises(LabelError, match=r"bad.h5:Y_valid: labels must be 0 or 1; row 1, column 0 holds 2"):
+        load_dataset(write_h5(tmp_path / "bad.h5", **arrays))
+
+
+def test_a_data_set_that_cannot_be_scored_is_refused_for_training(tmp_path):
+    rng = np.random.default_rng(1)
+    split = lambda n, y: Split(random_one_hot(rng, n, 10), np.full((n, 1), y, np.float32))  # noqa: E731
+    mixed = Split(random_one_hot(rng, 4, 10), np.array([[0], [1], [0], [1]], np.float32))
+    ok = Dataset(mixed, mixed, mixed)
+    assert check_trainable(ok, "ok.h5") is ok
+    with pytest.raises(LabelError, match=r"zero.h5: every label of the test split \(3 sequences\) has only 0s, so "
+                                         r"AUROC and AUPR are undefined"):
+        check_trainable(Dataset(mixed, mixed, split(3, 0.0)), "zero.h5")
+    with pytest.raises(LabelError, match="ones.h5: every label of the valid split .* only 1s"):
+        check_trainable(Dataset(mixed, split(2, 1.0), mixed), "ones.h5")
+    with pytest.raises(LabelError, match="empty.h5: the test split holds 0 sequences"):
+        check_trainable(Dataset(mixed, mixed, split(0, 0.0)), "empty.h5")
+
+
+def test_binary_compressed_and_empty_files_are_named(tmp_path):
+    (tmp_path / "binary.fa").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(FormatError, match=r"binary.fa: not a FASTA text file \(byte 128 is not text\)"):
+        read_fasta(tmp_path / "binary.fa")
+    (tmp_path / "zipped.fa").write_bytes(gzip.compress(b">a\nACGT\n"))
+    with pytest.raises(FormatError, match=r"zipped.fa: a gzip-compressed file; decompress it first"):
+        read_fasta(tmp_path / "zipped.fa")
+    (tmp_path / "nul.fa").write_bytes(b">a\nAC\0GT\n")
+    with pytest.raises(FormatError, match="nul.fa: not a FASTA text file"):
+        read_fasta(tmp_path / "nul.fa")
+    (tmp_path / "empty.h5").write_bytes(b"")
+    for reader in (load_dataset, read_sequences):
+        with pytest.raises(FormatError, match=r"empty.h5: the .* is empty \(0 bytes\)"):
+            reader(tmp_path / "empty.h5")
+    with pytest.raises(PathError, match="is a folder; give the file itself"):
+        load_dataset(tmp_path)
+
+
+def test_the_advice_about_N_fits_the_caller():
+    with pytest.raises(SequenceError, match=r"'N' at position 2 \(pass allow_n=True to encode N as 0.25\)"):
+        one_hot_encode(["ACNT"])
+    with pytest.raises(SequenceError, match=r"'N' at position 2 \(add --allow-n\)$"):
+        one_hot_encode(["ACNT"], n_hint="add --allow-n")
+    with pytest.raises(SequenceError, match=r"'X' at position 2$"):           # allow_n would not help an X
+        one_hot_encode(["ACXT"])
+
+
+def test_the_fewest_sequences_that_fill_three_splits():
+    assert min_split_size() == 7 and min_split_size((0.8, 0.1, 0.1)) == 6 and min_split_size((1 / 3,) * 3) == 3
+    for n in range(7, 200):                                  # every size from the minimum on fills every split
+        assert all(len(i) for i in split_indices(np.arange(n), (0.7, 0.1, 0.2)).values())
+    assert all(len(i) for i in split_indices(np.arange(6), (0.8, 0.1, 0.1)).values())
+    assert not all(len(i) for i in split_indices(np.arange(6), (0.7, 0.1, 0.2)).values())
+    with pytest.raises(ValueError, match=r"--n-sequences 3 is too few sequences: .* gives 2 / 0 / 1; use at least 7"):
+        check_split_size(3, what="--n-sequences")
+    with pytest.raises(ValueError, match="3 positive fractions"):
+        min_split_size((0.9, 0.1, 0.0))

@@ -3,9 +3,17 @@
 import numpy as np
 import pytest
 
-from seqlib.errors import ShapeError
-from seqlib.filters import (activation_ppms, activation_ppms_loop, clip_ppm, consensus, feature_maps,
-                            filter_motifs, write_filters_meme)
+from seqlib import filters
+from seqlib.errors import PathError, ShapeError, UnknownNameError
+from seqlib.filters import (
+    activation_ppms,
+    activation_ppms_loop,
+    clip_ppm,
+    consensus,
+    feature_maps,
+    filter_motifs,
+    write_filters_meme,
+)
 from seqlib.motifs import read_meme
 
 
@@ -124,7 +132,7 @@ def _planted(rng, n, length, dilation, kmer=KMER, per_sequence=3):
     ("same", 1, 1), ("valid", 1, 1), ("same", 2, 1), ("valid", 2, 1), ("causal", 1, 1),
     ("same", 1, 2), ("valid", 1, 2)])
 def test_any_first_convolution_maps_positions_to_the_windows_they_see(padding, strides, dilation):
-    from seqlib.filters import default_window, first_conv_geometry, filters_from_model
+    from seqlib.filters import default_window, filters_from_model, first_conv_geometry
     length, k = 120, len(KMER)
     X = _planted(np.random.default_rng(strides * 10 + dilation), 60, length, dilation)
     model = _kmer_detector(length, padding, strides, dilation)
@@ -176,3 +184,42 @@ def test_geometry_errors_name_the_problem():
         activation_ppms(np.zeros((2, 50, 1)), np.zeros((2, 80, 4)), geometry=ConvGeometry(10, 1, 1, "valid"))
     with pytest.raises(ShapeError, match="geometry="):
         activation_ppms(np.zeros((2, 71, 1)), np.zeros((2, 80, 4)))
+
+
+# --------------------------------------------------------------------------- what a user may ask for by mistake
+
+def test_layers_threshold_and_two_input_models_are_refused_with_what_to_do(tmp_path, monkeypatch):
+    import keras
+
+    from seqlib.models import build_model
+    model = build_model("cnn-local", "relu", input_length=100, n_outputs=1)
+    X = _one_hot(np.random.default_rng(3), 4, 100)
+    with pytest.raises(UnknownNameError, match=r"layer 99 is out of range: model 'cnn_local' has 18 layers, "
+                                               r"indices 0..17 \(or a name: sequence, conv1,"):
+        feature_maps(model, X, layer=99)
+    with pytest.raises(UnknownNameError, match="has no layer named 'conv9'; its layers: sequence, conv1"):
+        feature_maps(model, X, layer="conv9")
+    for before_conv in (0, "sequence", -18):                # the input: its 4 channels are not filters
+        with pytest.raises(ShapeError, match=r"comes before any convolution .* must be a convolution's output or "
+                                             r"its activation; the first convolution is layer 1 \('conv1'\)"):
+            feature_maps(model, X, layer=before_conv)
+    assert feature_maps(model, X, layer="conv1").shape == (4, 100, 24)
+    assert filters.resolve_layer(model, -1).name == "output"
+    for bad in (0, 1, 2, -0.5, True):
+        with pytest.raises(ValueError, match="threshold must be a fraction .* between 0 and 1"):
+            filters.activation_ppms(np.ones((4, 100, 2)), X, threshold=bad)
+    a, b = keras.Input((100, 4)), keras.Input((100, 4))
+    two = keras.Model([a, b], keras.layers.Add()([keras.layers.Conv1D(2, 5)(a), keras.layers.Conv1D(2, 5)(b)]))
+    with pytest.raises(ShapeError, match=r"single-input model taking one-hot sequences \(N, L, 4\); .* has 2 "
+                                         r"inputs: \(None, 100, 4\), \(None, 100, 4\)"):
+        feature_maps(two, X)
+    # the output folder is checked before anything is computed (it failed after Tomtom before)
+    monkeypatch.setattr(filters, "filter_pipeline", lambda *a, **k: pytest.fail("computed before checking --out"))
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(PathError, match="a_file is a file, not a folder"):
+        filters.analyse_model_filters(model, X, tmp_path / "a_file" / "sub")
+    with pytest.raises(ValueError, match="threshold must be"):
+        filters.analyse_model_filters(model, X, tmp_path / "out", threshold=2)
+    with pytest.raises(ShapeError, match="comes before any convolution"):
+        filters.analyse_model_filters(model, X, tmp_path / "out", layer=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]

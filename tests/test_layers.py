@@ -1,9 +1,8 @@
 """The fast-path layers (seqlib.layers) against Keras' own: numerics, moving statistics, masks, saving."""
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 import tensorflow as tf
 
 from seqlib.layers import FastDropout, FusedBatchNormalization, random_bits16

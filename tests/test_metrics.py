@@ -50,8 +50,9 @@ def test_binary_crossentropy_matches_formula():
 
 @pytest.mark.parametrize("ties", [False, True])
 def test_curve_areas_equal_scikit_learn_on_random_data(ties):
-    from seqlib.metrics import curve_areas
     from sklearn.metrics import roc_curve
+
+    from seqlib.metrics import curve_areas
     rng = np.random.default_rng(7 + ties)
     for _ in range(500):
         n = int(rng.integers(2, 40))
@@ -68,8 +69,7 @@ def test_curve_areas_equal_scikit_learn_on_random_data(ties):
 
 # ----------------------------------------------------------------------------- attribution quality (Methods §7.2)
 
-from seqlib.metrics import (VERDICTS, attribution_snr, claim_verdict, ground_truth_positions,  # noqa: E402
-                            interpretability_performance)
+from seqlib.metrics import attribution_snr, ground_truth_positions, interpretability_performance  # noqa: E402
 
 
 def _truth(rng, n=6, length=40):
@@ -137,24 +137,3 @@ def test_attribution_snr_on_a_constructed_map():
     assert res["motif_fraction"] == pytest.approx(labels.mean())
     flat = attribution_snr(np.ones(ppm.shape), ppm)
     assert flat["snr"] == pytest.approx(1.0)
-
-
-@pytest.mark.parametrize("higher, lower, paper_range, expected", [
-    ([0.8, 0.82, 0.85, 0.9, 0.81], [0.7, 0.75, 0.7, 0.72, 0.74], (0.8, 0.86), "reproduced"),
-    ([0.8, 0.82, 0.85, 0.9, 0.81], [0.7, 0.75, 0.7, 0.72, 0.74], (0.6, 0.7), "partly"),     # median outside
-    ([0.8, 0.82, 0.6, 0.6, 0.81], [0.7, 0.75, 0.7, 0.72, 0.74], None, "partly"),          # 3 of 5 pairs
-    ([0.6, 0.62, 0.6, 0.9, 0.61], [0.7, 0.75, 0.7, 0.72, 0.74], None, "not reproduced"),
-])
-def test_claim_verdict_rule(higher, lower, paper_range, expected):
-    res = claim_verdict(higher, lower, paper_range)
-    assert res["verdict"] == expected
-    assert res["n_pairs"] == 5
-    assert res["fraction"] == pytest.approx(np.mean(np.array(higher) > np.array(lower)))
-
-
-def test_claim_verdict_drops_nan_pairs_and_checks_pairing():
-    res = claim_verdict([0.9, np.nan], [0.8, 0.7])
-    assert res["n_pairs"] == 1 and res["verdict"] == "reproduced"
-    assert claim_verdict([np.nan], [0.1])["verdict"] == VERDICTS[-1]
-    with pytest.raises(ShapeError):
-        claim_verdict([0.9, 0.8], [0.7])

@@ -13,8 +13,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-
 from _processes import jax_environment
+
 from seqlib import models as M
 from seqlib.activations import SeqlibActivation
 from seqlib.errors import ShapeError, UnknownNameError

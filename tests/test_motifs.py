@@ -10,9 +10,21 @@ import pytest
 
 from seqlib._validate import check_ppm
 from seqlib.errors import FormatError, ShapeError, UnknownMotifError, UnknownReleaseError
-from seqlib.motifs import (TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, TASK3_CORE_IDS, Motif, information_content,
-                           jaspar_collection, load_jaspar, pfm_to_ppm, read_jaspar_pfm, read_meme,
-                           reverse_complement, with_reverse_complements, write_meme)
+from seqlib.motifs import (
+    TASK1_MOTIF_IDS,
+    TASK1_MOTIF_NAMES,
+    TASK3_CORE_IDS,
+    Motif,
+    information_content,
+    jaspar_collection,
+    load_jaspar,
+    pfm_to_ppm,
+    read_jaspar_pfm,
+    read_meme,
+    reverse_complement,
+    with_reverse_complements,
+    write_meme,
+)
 
 BASES = "ACGT"
 

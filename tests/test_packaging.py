@@ -72,7 +72,7 @@ def test_paper_numbers_and_filters_from_another_folder(installed, tmp_path):
     elsewhere = tmp_path / "elsewhere"                   # no data/ folder here
     elsewhere.mkdir()
     env = _env(installed)
-    check = ("import seqlib, seqlib.paper as p; "
+    check = ("import seqlib, seqlib.book.paper as p; "
              "print(seqlib.__file__); print(len(p.paper_numbers(statistic='match_fraction')))")
     out = subprocess.run([sys.executable, "-c", check], cwd=elsewhere, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]

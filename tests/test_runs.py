@@ -2,16 +2,20 @@
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
+from _processes import alive, descendants
 
 import seqlib.runs as runs
-from _processes import alive, descendants
-from seqlib.errors import ResultsNotSharedError, UnknownNameError
+from seqlib import cli
+from seqlib.errors import Interrupted, PathError, ResultsNotSharedError, UnknownNameError
 from seqlib.executors import Executor
-from seqlib.runs import RunConfig, grid, results_table, run, run_grid
+from seqlib.runs import RunConfig, find_run, grid, results_table, run, run_grid
 from seqlib.simulate import simulate_task1
 
 
@@ -28,14 +32,18 @@ def _config(**kw):
 
 
 def test_key_is_stable_and_sensitive():
-    a = RunConfig(activation="exp_scale", activation_params={"scale": 0.5, "x": 1})
-    b = RunConfig(activation="exp_scale", activation_params={"x": 1, "scale": 0.5})
+    a = RunConfig(activation="exp_scale", activation_params={"scale": 0.5}, initializer="RandomNormal",
+                  initializer_params={"mean": 0.0, "stddev": 0.1})
+    b = RunConfig(activation="exp_scale", activation_params={"scale": 0.5}, initializer="RandomNormal",
+                  initializer_params={"stddev": 0.1, "mean": 0.0})
     assert a.key == b.key and len(a.key) == 16
-    assert a.key != RunConfig(activation="exp_scale", activation_params={"scale": 0.6, "x": 1}).key
+    assert a.key != RunConfig(activation="exp_scale", activation_params={"scale": 0.6}, initializer="RandomNormal",
+                              initializer_params={"mean": 0.0, "stddev": 0.1}).key
     assert RunConfig(trial=0).key != RunConfig(trial=1).key
     # the same key in a fresh interpreter (no dependence on hash randomisation)
     out = subprocess.run([sys.executable, "-c", "from seqlib.runs import RunConfig; "
-                          "print(RunConfig(activation='exp_scale', activation_params={'scale': 0.5, 'x': 1}).key)"],
+                          "print(RunConfig(activation='exp_scale', activation_params={'scale': 0.5}, initializer='RandomNormal', "
+                          "initializer_params={'stddev': 0.1, 'mean': 0.0}).key)"],
                          capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "123"})
     assert out.stdout.strip() == a.key
 
@@ -110,6 +118,7 @@ def test_run_trains_once_then_loads(tmp_path, data):
 
 def test_failed_run_leaves_nothing_and_reports_the_error(tmp_path, data):
     import numpy as np
+
     from seqlib.errors import TrainingDivergedError
     bad = simulate_task1(n_sequences=600, seed=7)
     bad.train.X[:50] = np.nan
@@ -151,7 +160,6 @@ def test_same_weights_alone_or_in_a_parallel_grid(tmp_path, data):
 
 
 def test_stale_temp_folder_of_dead_process_is_removed(tmp_path, data):
-    import socket
     cfg = _config(trial=2)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -337,3 +345,221 @@ def test_killing_seqlib_run_ends_its_workers(tmp_path):
         assert runs.find_run(cfg, root=root) is None
     runs._clean_stale(root)                    # the next call removes the killed runs' folders and lock files
     assert list(root.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- Ctrl-C, progress lines, bad folders
+
+def _write_finished(root, config, seconds):
+    """What a worker leaves for a finished run (the files :func:`seqlib.runs._load_finished` reads)."""
+    folder = root / config.key
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps({"auroc": 0.5, "aupr": 0.5}))
+    (folder / "history.json").write_text(json.dumps({"loss": [1.0], "seconds": [seconds],
+                                                     "train_seconds": seconds}))
+    (folder / "DONE").write_text("now")
+
+
+def _dead_pid():
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
+
+
+def test_ctrl_c_in_a_grid_removes_temp_folders_and_locks_and_says_what_resumes(tmp_path):
+    """Ctrl-C while runs train: the finished run is kept, the stopped run's temporary folder and lock go, and the
+    message counts them: one line a user reads as "what did I lose"."""
+
+    done, stopped, waiting = _config(trial=30), _config(trial=31), _config(trial=32)
+
+    class CtrlC(Executor):                    # a worker finished one run; Ctrl-C came while another trained
+        def execute(self, fn, jobs, *, setup=None, progress=True, on_finished=None):
+            _write_finished(tmp_path, done, 3.0)
+            tmp = tmp_path / f".{stopped.key}.{socket.gethostname()}-{_dead_pid()}.tmp"   # its worker was stopped
+            tmp.mkdir()
+            (tmp / "model.keras").write_text("half written")
+            (tmp_path / f".{stopped.key}.lock").write_text("")
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted, match=r"^interrupted; 1 run finished, 2 will resume$") as caught:
+        run_grid([done, stopped, waiting, done], root=tmp_path, progress=False, executor=CtrlC())
+    assert (caught.value.finished, caught.value.unfinished) == (1, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [done.key]        # no temp folder, no lock
+
+
+def test_ctrl_c_in_seqlib_run_prints_one_line_and_exits_130(tmp_path, monkeypatch, capsys):
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted("interrupted; 3 runs finished, 8 will resume", 3, 8)
+
+    monkeypatch.setattr(cli, "run_grid", interrupted)
+    monkeypatch.setenv("SEQLIB_RESULTS", str(tmp_path))
+    assert cli.main(["run", "--model", "cnn-local", "--n-sequences", "300", "--quiet"]) == 130
+    out, err = capsys.readouterr()
+    assert err == "seqlib run: interrupted; 3 runs finished, 8 will resume\n" and not out
+
+
+def test_progress_file_gets_a_line_per_finished_run_with_the_time_left(tmp_path, monkeypatch):
+    """$SEQLIB_PROGRESS_FILE: what `make book` shows in the terminal while a notebook trains (the kernel's own
+    output is captured by papermill)."""
+    configs = [_config(trial=40 + i) for i in range(4)]
+    seconds = {configs[0].key: 10.0, configs[1].key: 50.0, configs[2].key: 60.0, configs[3].key: 40.0}
+
+    class Recorded(Executor):                 # two at a time; each run records its training time
+        workers = 2
+
+        def execute(self, fn, jobs, *, setup=None, progress=True, on_finished=None):
+            for job in jobs:
+                config = next(c for c in configs if c.key == job.key)
+                _write_finished(tmp_path / "runs", config, seconds[job.key])
+                on_finished(job.key, "trained")
+            return {j.key: "trained" for j in jobs}
+
+    log = tmp_path / "progress.log"
+    monkeypatch.setenv("SEQLIB_PROGRESS_FILE", str(log))
+    run_grid(configs, root=tmp_path / "runs", progress=False, executor=Recorded())
+    lines = log.read_text().splitlines()
+    assert lines[0] == "training 4 run(s) on executor"
+    assert lines[1] == f"run 1/4 trained: {configs[0].label} (10 s of training); about 20 s left for 3 run(s)"
+    # the mean recorded training time (10, then 30, then 40 s) times the rounds of two runs left
+    assert lines[2] == f"run 2/4 trained: {configs[1].label} (50 s of training); about 30 s left for 2 run(s)"
+    assert lines[3] == f"run 3/4 trained: {configs[2].label} (60 s of training); about 40 s left for 1 run(s)"
+    assert lines[4] == f"run 4/4 trained: {configs[3].label} (40 s of training); all done"
+    run_grid(configs, root=tmp_path / "runs", progress=False, executor=_FailingExecutor())
+    assert len(log.read_text().splitlines()) == 5            # nothing to train: nothing to report
+
+
+def test_a_results_folder_that_is_a_file_is_named_before_any_work(tmp_path, monkeypatch):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    with pytest.raises(PathError, match="a_file is a file, not a folder"):
+        run_grid([_config(trial=50)], root=a_file / "runs", progress=False, executor=_FailingExecutor())
+    monkeypatch.setenv("SEQLIB_RESULTS", str(a_file))
+    with pytest.raises(PathError, match=r"results folder \(\$SEQLIB_RESULTS\).*a_file is a file, not a folder"):
+        run_grid([_config(trial=50)], progress=False, executor=_FailingExecutor())
+
+
+def test_too_few_sequences_for_three_splits_are_refused():
+    for n in (0, 1, 3, 6):
+        with pytest.raises(ValueError, match=f"n_sequences={n} is too few sequences.*use at least 7"):
+            _config(n_sequences=n)
+    assert _config(n_sequences=7).n_sequences == 7
+
+
+def test_workers_quiet_tensorflow_errors_such_as_cuinit(monkeypatch):
+    """A worker's TensorFlow hides the C++ runtime's errors ("failed call to cuInit" without a GPU): level 3."""
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    monkeypatch.setattr(runs, "pin_threads", lambda threads: None)
+    runs._worker_setup(1)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+
+
+def _start_seqlib_run(tmp_path, epochs):
+    """``seqlib run`` of two runs on two workers in its own process group (as a terminal starts it)."""
+    env = {**os.environ, "SEQLIB_RESULTS": str(tmp_path), "SEQLIB_WORKERS": "2"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)                      # the command sets it for its workers
+    args = ["run", "--model", "cnn-local", "--activation", "relu", "exponential", "--epochs", str(epochs),
+            "--patience", "-1", "--n-sequences", "600", "--quiet"]
+    err = open(tmp_path / "stderr.txt", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "seqlib.cli", *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=err, start_new_session=True, preexec_fn=_default_sigint)
+    err.close()
+    return proc
+
+
+def _default_sigint():
+    """Ctrl-C as in a terminal, also when the tests run as a background job (which starts with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _wait_for_training(proc, root, tmp_path, n=2):
+    deadline = time.time() + 120
+    while len(list(root.glob(".*.tmp"))) < n and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert len(list(root.glob(".*.tmp"))) == n, "the runs never started: " + \
+        (tmp_path / "stderr.txt").read_text()[-2000:]
+
+
+@pytest.mark.slow
+def test_ctrl_c_of_seqlib_run_says_what_resumes_exits_130_and_leaves_no_temp_folder_or_lock(tmp_path):
+    """Ctrl-C in a terminal: SIGINT to the whole process group, workers included."""
+    pytest.importorskip("psutil")
+    root = tmp_path / "runs"
+    proc = _start_seqlib_run(tmp_path, epochs=50)
+    children = workers = []
+    try:
+        _wait_for_training(proc, root, tmp_path)
+        children = descendants(proc.pid)
+        workers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(60) == 130
+    finally:
+        for child in alive(children):
+            child.kill()
+        if proc.poll() is None:
+            proc.kill()
+    err = (tmp_path / "stderr.txt").read_text()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
+    assert err.splitlines()[-1] == "seqlib run: interrupted; 0 runs finished, 2 will resume", err[-3000:]
+    assert len(workers) == 2 and not alive(workers)          # stopped and waited for before the command ended
+    gone = time.time()
+    while alive(children) and time.time() < gone + 10:       # multiprocessing's resource tracker follows
+        time.sleep(0.1)
+    assert not alive(children)
+    assert list(root.iterdir()) == []                         # no temporary folder, no lock file
+
+
+@pytest.mark.slow
+def test_a_killed_worker_of_seqlib_run_costs_a_retry_not_the_runs(tmp_path):
+    """kill -9 of one training worker: both runs in progress are lost with the pool and trained again, once."""
+    pytest.importorskip("psutil")
+    root = tmp_path / "runs"
+    proc = _start_seqlib_run(tmp_path, epochs=8)
+    try:
+        _wait_for_training(proc, root, tmp_path)
+        victim = next(c for c in descendants(proc.pid) if "spawn_main" in " ".join(c.cmdline()))
+        os.kill(victim.pid, signal.SIGKILL)
+        assert proc.wait(300) == 0, (tmp_path / "stderr.txt").read_text()[-3000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    err = (tmp_path / "stderr.txt").read_text()
+    assert "a worker process died (killed by SIGKILL); running its" in err and "Traceback" not in err
+    assert "cuInit" not in err                                # the workers' TensorFlow runtime errors stay hidden
+    finished = sorted(p for p in root.iterdir())
+    assert len(finished) == 2 and all((p / "DONE").exists() for p in finished)     # no temp folder or lock left
+    for run_folder in finished:
+        history = json.loads((run_folder / "history.json").read_text())
+        assert len(history["loss"]) == 8                                           # trained from the start
+        assert not json.loads((run_folder / "config.json").read_text())["trained_by"].endswith(f"-{victim.pid}")
+
+
+def test_activation_names_are_canonical_and_checked_before_any_worker_starts():
+    from seqlib.errors import UnknownNameError
+
+    assert RunConfig(activation="exp").activation == "exponential"
+    assert RunConfig(activation="exp").key == RunConfig(activation="exponential").key
+    # the key a canonical config had before names were canonicalised (commit 9e50248): existing runs keep theirs
+    assert RunConfig(activation="exponential").key == "9c8d28e90d4f20b3"
+    assert RunConfig(task="task1", model="cnn-deep", activation="relu", epochs=15, patience=None).key == \
+        "638c1099af74d8f8"
+    with pytest.raises(UnknownNameError, match="unknown activation 'expo'"):
+        RunConfig(activation="expo")
+    with pytest.raises(UnknownNameError, match="takes only"):
+        RunConfig(activation="exp_scale", activation_params={"x": 1})
+    for bad in ({"epochs": 0}, {"trial": -1}, {"patience": -2}, {"batch_size": 0}, {"learning_rate": 0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            RunConfig(**bad)
+
+
+def test_an_old_run_folder_loads_under_the_alias(tmp_path):
+    cfg = RunConfig(task="task1", model="cnn-deep", activation="exponential", epochs=1, patience=None,
+                    n_sequences=600)
+    folder = tmp_path / "runs" / cfg.key                    # a run stored before the change, under its old key
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"key": cfg.key, "config": cfg.to_dict()}))
+    (folder / "metrics.json").write_text(json.dumps({"auroc": 0.9, "aupr": 0.5}))
+    (folder / "history.json").write_text(json.dumps({"loss": [0.5]}))
+    (folder / "DONE").write_text("")
+    found = find_run(RunConfig(task="task1", model="cnn-deep", activation="exp", epochs=1, patience=None,
+                               n_sequences=600), root=tmp_path / "runs")
+    assert found is not None and found.path == folder and found.metrics["auroc"] == 0.9

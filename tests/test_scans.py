@@ -5,8 +5,15 @@ import pytest
 
 from seqlib.errors import ShapeError, UnknownNameError
 from seqlib.motifs import Motif, load_jaspar, with_reverse_complements
-from seqlib.scans import (SegmentationError, authors_segment_instances, cnn_scan, dilate, localisation, motif_scan,
-                          segment_instances)
+from seqlib.scans import (
+    SegmentationError,
+    authors_segment_instances,
+    cnn_scan,
+    dilate,
+    localisation,
+    motif_scan,
+    segment_instances,
+)
 from seqlib.simulate import simulate_task1
 
 
@@ -137,8 +144,8 @@ def test_localisation_segmentation_option():
 def test_authors_segmentation_on_the_authors_data_prints_their_motif_scan_numbers():
     # the authors' data (seed 33 replayed) and their loop give the motif-scan values their notebook printed,
     # at the figure's buffer and across their buffer sweep
-    from seqlib.experiments import paper_scan_statistic
-    from seqlib.paper import paper_value
+    from seqlib.book.experiments import paper_scan_statistic
+    from seqlib.book.paper import paper_value
     ds = simulate_task1(engine="reference")
     pool = with_reverse_complements(load_jaspar(ds.meta["class_ids"]))
     scan = motif_scan(ds.test.X, pool)

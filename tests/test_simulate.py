@@ -11,11 +11,25 @@ import pytest
 from scipy import stats
 
 from seqlib.errors import ShapeError, UnknownNameError
-from seqlib.motifs import (TASK1_MOTIF_IDS, TASK3_CORE_IDS, Motif, information_content, load_jaspar,
-                           read_jaspar_pfm, with_reverse_complements)
-from seqlib.simulate import (PAPER_TASK3_BACKGROUND_IDS, TASK1_COUNT_PROBS, TASK3_COUNT_PROBS,
-                             paper_task3_background_ids, sample_sequence_models, sample_sequences,
-                             simulate_task1, simulate_task3)
+from seqlib.motifs import (
+    TASK1_MOTIF_IDS,
+    TASK3_CORE_IDS,
+    Motif,
+    information_content,
+    load_jaspar,
+    read_jaspar_pfm,
+    with_reverse_complements,
+)
+from seqlib.simulate import (
+    PAPER_TASK3_BACKGROUND_IDS,
+    TASK1_COUNT_PROBS,
+    TASK3_COUNT_PROBS,
+    paper_task3_background_ids,
+    sample_sequence_models,
+    sample_sequences,
+    simulate_task1,
+    simulate_task3,
+)
 
 BASES = "ACGT"
 
@@ -340,3 +354,13 @@ def test_rejected_draws_redraw_the_motif_count_like_the_authors():
     sm = sample_sequence_models([wide, narrow], 40_000, 20, {1: 0.5, 2: 0.5}, np.random.default_rng(0))
     assert abs((sm.n_motifs == 2).mean() - 0.375 / 0.875) < 0.01
     assert ((sm.planted[:, 0] == 0) & (sm.planted[:, 1] == 0)).sum() == 0
+
+
+@pytest.mark.parametrize("simulate", [simulate_task1, simulate_task3])
+def test_too_few_sequences_for_three_splits_are_refused_before_simulating(simulate):
+    """n_sequences 0 failed as "need at least one array to concatenate"; 1 or 3 wrote empty splits."""
+    for n in (0, 1, 3, 6):
+        with pytest.raises(ValueError, match=f"n_sequences={n} is too few sequences.*use at least 7"):
+            simulate(n_sequences=n, seed=1)
+    ds = simulate(n_sequences=7, seed=1, length=100)
+    assert [len(s) for _, s in ds.splits()] == [4, 1, 2]

@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 
 from seqlib import tasks
-from seqlib.datasets import save_dataset
-from seqlib.errors import FormatError, MissingKeyError, SequenceError, ShapeError, UnknownNameError
+from seqlib.datasets import Dataset, Split, save_dataset
+from seqlib.errors import (
+    FormatError,
+    LabelError,
+    MissingKeyError,
+    PathError,
+    SequenceError,
+    ShapeError,
+    UnknownNameError,
+)
 from seqlib.motifs import TASK1_MOTIF_IDS
 from seqlib.runs import RunConfig
 from seqlib.simulate import simulate_task1
@@ -34,13 +42,6 @@ def test_ground_truth_motifs_by_task_name():
     assert tasks.ground_truth_motifs("task1", small) == (list(small.meta["class_ids"]),
                                                          list(small.meta["class_names"]))
     assert tasks.get_task("zbed2").ground_truth(type("D", (), {"meta": {}})()) is None
-
-
-def test_experiments_carry_their_monitor():
-    assert tasks.get_experiment("extdata1e").monitor == "val_auroc"
-    assert tasks.get_experiment("fig1c").tasks == ("task1",)
-    with pytest.raises(UnknownNameError, match="fig9"):
-        tasks.get_experiment("fig9")
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +149,42 @@ def test_bad_fasta_and_labels_name_the_problem(tmp_path):
         tasks.register_fasta(good, missing)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.fa", "good.fa", "named.tsv", "short.npy", "y.npy",
                                                            "y.tsv"]
+
+
+def test_users_data_that_cannot_train_or_be_scored_are_refused_with_the_file_named(tmp_path):
+    with pytest.raises(PathError, match=f"data set {tmp_path} is a folder; give the file itself"):
+        tasks.register_hdf5(tmp_path)                                    # item 1: not an IsADirectoryError
+    fasta = _fasta(tmp_path / "seqs.fa")
+    with pytest.raises(PathError, match="labels file .* is a folder"):
+        tasks.register_fasta(fasta, tmp_path)
+    zeros = tmp_path / "zeros.npy"
+    np.save(zeros, np.zeros(50))
+    with pytest.raises(LabelError, match=r"seqs.fa with labels .*zeros.npy: every label of the valid split \(5 "
+                                         r"sequences\) has only 0s"):
+        tasks.register_fasta(fasta, zeros)
+    twos = tmp_path / "twos.npy"
+    np.save(twos, np.arange(50) % 2 * 2)
+    with pytest.raises(LabelError, match="twos.npy: labels must be 0 or 1; row 1, column 0 holds 2"):
+        tasks.register_fasta(fasta, twos)
+    rng = np.random.default_rng(0)
+    X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (6, 30))]
+    y = np.array([[0], [1]] * 3, np.float32)
+    no_test = save_dataset(tmp_path / "no_test.h5", Dataset(Split(X, y), Split(X, y), Split(X[:0], y[:0])))
+    with pytest.raises(LabelError, match="no_test.h5: the test split holds 0 sequences"):
+        tasks.register_hdf5(no_test)
+    assert not any("zeros" in n or "twos" in n or "no_test" in n for n in tasks.task_names())
+
+
+def test_the_command_lines_hint_about_N_reaches_the_fasta_error(tmp_path):
+    rng = np.random.default_rng(3)
+    fasta = tmp_path / "n.fa"
+    fasta.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 20))}{'N' if i == 4 else 'A'}\n"
+                             for i in range(20)))
+    labels = tmp_path / "y.npy"
+    np.save(labels, np.arange(20) % 2)
+    with pytest.raises(SequenceError, match=r"n.fa: sequence 's4' has non-ACGT character 'N' at position 20 "
+                                            r"\(pass allow_n=True"):
+        tasks.register_fasta(fasta, labels)
+    with pytest.raises(SequenceError, match=r"'N' at position 20 \(add --allow-n\)"):
+        tasks.register_fasta(fasta, labels, n_hint="add --allow-n")
+    assert tasks.register_fasta(fasta, labels, allow_n=True).name.startswith("n@")

@@ -1,12 +1,25 @@
 """Tomtom via memelite: JASPAR self-matches, MEME columns, E = p x targets, match statistics."""
 
+import hashlib
+import importlib.util
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from seqlib import tomtom as T
 from seqlib.motifs import TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, Motif, load_jaspar
-from seqlib.tomtom import (COLUMNS, MEF2_EXTRA_IDS, PAPER_EXTRA_IDS, RESULT_PACKAGES, ground_truth_families,
-                           match_statistics, result_versions, tomtom)
+from seqlib.tomtom import (
+    COLUMNS,
+    MEF2_EXTRA_IDS,
+    PAPER_EXTRA_IDS,
+    RESULT_PACKAGES,
+    ground_truth_families,
+    match_statistics,
+    result_versions,
+    tomtom,
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +106,33 @@ def test_result_versions_report_the_pinned_packages():
     pins = dict(d.split("==") for d in pyproject["project"]["dependencies"] if "==" in d)
     for name in ("memelite", "pyjaspar"):          # the versions that move results are pinned, and installed
         assert versions[name] == pins[name], name
+
+
+def test_the_first_tomtom_says_it_compiles_and_later_ones_do_not(tmp_path, monkeypatch, capsys):
+    """numba compiles memelite's Tomtom for about 2 min on first use: one line on stderr says so beforehand."""
+
+    if importlib.util.find_spec("memelite") is None:
+        pytest.skip("memelite is not installed")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(T, "_announced", False)
+    T._announce_compilation()
+    assert capsys.readouterr().err == (f"seqlib: compiling Tomtom with numba, about 2 min on first use; cached "
+                                       f"afterwards (in {tmp_path})\n")
+    T._announce_compilation()                                     # once per process
+    assert capsys.readouterr().err == ""
+    # numba's cache of this memelite (folder <package>_<sha1 of its path>): nothing to say
+    package = os.path.dirname(os.path.abspath(importlib.util.find_spec("memelite").origin))
+    folder = tmp_path / f"memelite_{hashlib.sha1(package.encode()).hexdigest()}"
+    folder.mkdir()
+    (folder / "tomtom._tomtom-2492.py311.nbi").write_bytes(b"")
+    monkeypatch.setattr(T, "_announced", False)
+    T._announce_compilation()
+    assert capsys.readouterr().err == ""
+
+
+def test_the_projects_numba_cache_is_recognised_as_compiled():
+    """The check looks where numba really files memelite's kernels (after any Tomtom call in this checkout)."""
+
+    T._numba_cache()
+    T.tomtom(T.target_motifs()[:1], T.target_motifs()[:30])       # compiled (or loaded from the cache) now
+    assert os.environ.get("NUMBA_CACHE_DIR") and T._tomtom_compiled()

@@ -6,12 +6,15 @@ import signal
 import subprocess
 import sys
 import time
+import types
 
 import nbformat
 import pytest
-
 from _processes import alive
-from seqlib.notebooks import build_book, is_current, sweep
+
+from seqlib.book.notebooks import build_book, is_current, run_notebooks, sweep
+from seqlib.errors import SeqlibError
+from seqlib.runs import PROGRESS_FILE_ENV
 
 
 def _notebook(path, body):
@@ -55,13 +58,14 @@ def test_a_sweep_skips_what_it_already_executed_with_the_same_parameters(tmp_pat
     assert [p.name for p in changed["executed"]] == ["02_second.ipynb"]
     chapters = tmp_path / "chapters"
     build_book(out, chapters_dir=chapters, run_builder=False)           # the book's chapters come from the sweep
-    assert sorted(p.name for p in chapters.iterdir()) == ["01_first.ipynb", "02_second.ipynb", "status.md"]
+    assert sorted(p.name for p in chapters.iterdir()) == ["01_first.ipynb", "02_second.ipynb", "claims.md",
+                                                           "claims_summary.md", "status.md", "status_summary.md"]
 
 
 def test_a_sweep_killed_and_restarted_does_only_the_missing_work(tmp_path, notebooks):
     psutil = pytest.importorskip("psutil")
     out = tmp_path / "sweep"
-    script = ("from seqlib.notebooks import sweep; "
+    script = ("from seqlib.book.notebooks import sweep; "
               f"sweep(profile='tiny', out_dir={str(out)!r}, notebooks_dir={str(notebooks)!r}, build=False)")
     env = {**os.environ, "SWEEP_TEST_SLEEP": "120"}
     proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL,
@@ -95,3 +99,46 @@ def test_a_sweep_killed_and_restarted_does_only_the_missing_work(tmp_path, noteb
     assert (out / "01_first.ipynb").stat().st_mtime_ns == first_written
     assert "second tiny" in _outputs(out / "02_second.ipynb")
     assert sorted(p.name for p in out.iterdir()) == [".sweep.lock", "01_first.ipynb", "02_second.ipynb"]
+
+
+def test_runs_trained_inside_a_notebook_show_in_the_terminal(tmp_path, notebooks, monkeypatch, capsys):
+    """papermill puts the kernel's output into the notebook; the runs it trains still reach the terminal through
+    the kernel's $SEQLIB_PROGRESS_FILE (what `make book` shows while a chapter trains for an hour)."""
+
+
+    seen = []
+
+    def execute_notebook(source, output, **kwargs):           # a kernel whose run_grid reports two runs
+        seen.append(os.environ[PROGRESS_FILE_ENV])
+        with open(os.environ[PROGRESS_FILE_ENV], "a") as fh:
+            fh.write("training 2 run(s) on 2 local worker(s)\n")
+            fh.write("run 1/2 trained: task1/cnn-deep/relu/trial0 (5 min of training); about 5 min left\n")
+        with open(source) as src, open(output, "w") as out:
+            out.write(src.read())
+
+    monkeypatch.setitem(sys.modules, "papermill", types.SimpleNamespace(execute_notebook=execute_notebook))
+    sweep(["01"], profile="quick", out_dir=tmp_path / "sweep", notebooks_dir=notebooks, build=False)
+    err = capsys.readouterr().err
+    assert "[seqlib] 01_first: training 2 run(s) on 2 local worker(s)\n" in err
+    assert "[seqlib] 01_first: run 1/2 trained: task1/cnn-deep/relu/trial0 (5 min of training); about 5 min left" in err
+    assert PROGRESS_FILE_ENV not in os.environ                  # the kernels' setting does not leak
+    assert len(seen) == 1 and not os.path.exists(seen[0])       # and its file is removed
+
+
+def test_notebooks_and_sweep_without_papermill_say_which_extra_to_install(tmp_path, notebooks, monkeypatch):
+    monkeypatch.setitem(sys.modules, "papermill", None)
+    with pytest.raises(SeqlibError, match=r"sweep needs the book extra .* pip install 'seqlib\[book\]'"):
+        sweep(["01"], out_dir=tmp_path / "sweep", notebooks_dir=notebooks, build=False)
+    with pytest.raises(SeqlibError, match=r"needs the book extra"):
+        run_notebooks(["01"], out_dir=tmp_path / "chapters")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks"]      # nothing made
+
+
+def test_a_real_kernel_gets_the_progress_file_and_its_lines_reach_the_terminal(tmp_path, capsys):
+    """The same through papermill and a Jupyter kernel: the kernel inherits $SEQLIB_PROGRESS_FILE."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    _notebook(folder / "01_kernel.ipynb", 'import os\nwith open(os.environ["SEQLIB_PROGRESS_FILE"], "a") as fh:\n'
+                                          '    fh.write("run 1/1 trained: from the kernel; all done\\n")')
+    sweep(["01"], profile="quick", out_dir=tmp_path / "sweep", notebooks_dir=folder, build=False)
+    assert "[seqlib] 01_kernel: run 1/1 trained: from the kernel; all done\n" in capsys.readouterr().err

@@ -15,14 +15,14 @@ import json
 import os
 import platform
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
-from ._io import atomic_path
-from .paths import project_root
-from .tomtom import result_versions
+from .._io import atomic_path
+from ..paths import project_root
+from ..runs import default_workers, session_runs, session_tally
+from ..tomtom import result_versions
 
 #: Distributions that shape the book's other numbers and its pages (those that change trained weights
 #: and Tomtom calls are :data:`seqlib.tomtom.RESULT_PACKAGES`).
@@ -66,8 +66,6 @@ def git_commit(root=None) -> str:
 
 def environment() -> dict:
     """Versions, processor and thread layout of this process, as a flat JSON-ready dict."""
-    from .runs import default_workers
-
     env = {
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
@@ -101,8 +99,6 @@ def chapter_footer(settings: dict, chapter: str | None = None) -> dict:
     ``environment``; it is also glued into the notebook as ``chapter_status`` and summarised in
     one printed line.
     """
-    from .runs import session_runs, session_tally
-
     tally = session_tally()
     record = {
         "profile": settings.get("profile"),
@@ -129,7 +125,8 @@ def chapter_footer(settings: dict, chapter: str | None = None) -> dict:
     return record
 
 
-def _glued(nb: dict, key: str):
+def glued(nb: dict, key: str):
+    """The value an executed notebook glued under ``key`` (myst-nb's scrapbook output), or None."""
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) or []:
             scrapbook = output.get("metadata", {}).get("scrapbook", {})
@@ -156,7 +153,7 @@ def chapter_record(path) -> dict:
     figures = sum(1 for cell in nb.get("cells", []) for output in cell.get("outputs", []) or []
                   if "image/png" in output.get("data", {}))
     return {"chapter": path.stem, "parameters": pm.get("parameters", {}), "seconds": pm.get("duration"),
-            "status": _glued(nb, GLUE_KEY), "figures": figures}
+            "status": glued(nb, GLUE_KEY), "figures": figures}
 
 
 def _minutes(seconds) -> str:
@@ -277,6 +274,26 @@ def fresh_clone_estimate(records: list[dict]) -> list[str]:
     return lines + [""]
 
 
+def time_summary(records: Iterable[dict]) -> str:
+    """The sentence the book's first page includes on how long this build took: the chapters' wall time (and, when
+    runs came from a cache, the estimate from a fresh clone), its profile and the machine, from the records."""
+    records = list(records)
+    total = sum(r["seconds"] or 0.0 for r in records)
+    profiles = sorted({(r["status"] or {}).get("profile", r["parameters"].get("profile", "?")) for r in records})
+    envs = [r["status"]["environment"] for r in records if r["status"]]
+    machine = (f" on {envs[0].get('cpu', 'an unknown processor')} with {envs[0].get('cpu_count', '?')} cores"
+               if envs else "")
+    text = (f"This build ran its chapters at the {', '.join(f'`{p}`' for p in profiles)} profile in "
+            f"**{_minutes(total)}**{machine}")
+    data = fresh_clone_data(records)
+    if data and data["n_runs"]:
+        estimate = total + data["train_seconds"] / data["workers"]
+        text += (f"; it loaded {data['n_runs']} trained runs from a cache, and from a fresh clone it would take about "
+                 f"**{_minutes(estimate)}** (an estimate from the runs' recorded training times)")
+    return text + " (setting up `.venv` and building the HTML add a few minutes; every chapter's time is on the " \
+                  "{doc}`/book/chapters/status` page).\n"
+
+
 def executed_chapters(chapters_dir) -> list[Path]:
     """The executed chapters (``NN_*.ipynb``) in ``chapters_dir``, in order; failed runs' copies
     (``*.failed.ipynb``) and hidden temporaries are left out."""
@@ -285,32 +302,16 @@ def executed_chapters(chapters_dir) -> list[Path]:
 
 def status_page(chapters_dir, out=None) -> Path:
     """Write the Status page for the executed notebooks in ``chapters_dir`` (default out:
-    ``chapters_dir/status.md``) atomically and return its path."""
+    ``chapters_dir/status.md``) atomically and return its path; ``status_summary.md`` beside it holds the first
+    page's sentence on how long the build took (:func:`time_summary`)."""
     chapters_dir = Path(chapters_dir)
     notebooks = executed_chapters(chapters_dir)
     if not notebooks:
         raise FileNotFoundError(f"no executed chapters (NN_*.ipynb) in {chapters_dir}; run `make notebooks` first")
     out = Path(out) if out is not None else chapters_dir / "status.md"
-    text = status_markdown(chapter_record(p) for p in notebooks)
+    records = [chapter_record(p) for p in notebooks]
     with atomic_path(out, suffix=".md") as tmp:
-        tmp.write_text(text)
+        tmp.write_text(status_markdown(records))
+    with atomic_path(out.with_name("status_summary.md"), suffix=".md") as tmp:
+        tmp.write_text(time_summary(records))
     return out
-
-
-def main(argv=None) -> int:
-    """``python -m seqlib.status CHAPTERS_DIR [OUT]``: write the Status page."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not 1 <= len(argv) <= 2:
-        print("usage: python -m seqlib.status CHAPTERS_DIR [OUT.md]", file=sys.stderr)
-        return 2
-    try:
-        path = status_page(*argv)
-    except FileNotFoundError as err:
-        print(f"seqlib.status: {err}", file=sys.stderr)
-        return 2
-    print(f"status page: {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

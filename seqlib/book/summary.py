@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chisquare
 
-from .datasets import Dataset, Split
-from .motifs import information_content
+from ..datasets import Dataset, Split
+from ..motifs import information_content
 
 
 def _all(ds: Dataset, attr: str, mask=None) -> np.ndarray:
@@ -68,8 +69,6 @@ def compare_counts(observed: pd.Series, probabilities: dict, reference: pd.Serie
     DataFrame indexed by k with columns ``observed``, ``expected``, (``reference``), and the
     goodness-of-fit p-value of ``observed`` against ``probabilities`` in ``attrs['chi2_p']``.
     """
-    from scipy.stats import chisquare
-
     ks = sorted(probabilities)
     obs = np.array([observed.get(k, 0) for k in ks], dtype=float)
     exp = obs.sum() * np.array([probabilities[k] for k in ks])

@@ -25,11 +25,15 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+#: The reader's browser window (width, height) in CSS pixels.
+WINDOW = (1280, 1000)
+#: A result figure is drawn at least this wide (CSS pixels).
+MIN_FIGURE_WIDTH = 400
 
 #: Text that cites a file a reader of the book does not have.
 OUTSIDE_FILE = re.compile(r"methods\.md|paper_numbers\.md|tomtom_fidelity\.md|shared/spec|\.\./shared/")
@@ -72,11 +76,12 @@ def built_book(executed_chapters) -> Path:
     project = executed_chapters.parent.parent
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, project / name)
+    shutil.copytree(ROOT / "_static", project / "_static", dirs_exist_ok=True)        # the page layout (CSS)
     for page in (ROOT / "book").glob("*.md"):
         shutil.copy(page, project / "book" / page.name)
     records = [str(p) for p in sorted((ROOT / "benchmarks" / "gpu").glob("*.csv"))]
-    for module, extra in (("seqlib.status", []), ("seqlib.claims", records)):   # the pages `make html` makes first
-        made = subprocess.run([str(BIN / "python"), "-m", module, str(executed_chapters), *extra],
+    for command, extra in (("status", []), ("claims", records)):             # the pages `make html` makes first
+        made = subprocess.run([str(BIN / "seqlib"), command, str(executed_chapters), *extra],
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert made.returncode == 0, made.stderr
     build = subprocess.run([str(BIN / "jupyter-book"), "build", str(project), "-W", "-n", "--keep-going"],
@@ -114,7 +119,7 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,1600", "--disable-extensions", "--no-first-run"):
+                f"--window-size={WINDOW[0]},{WINDOW[1]}", "--disable-extensions", "--no-first-run"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
@@ -184,8 +189,9 @@ def test_screenshots_of_landing_page_and_fig1c(built_book, server, browser):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.get(urljoin(server, "index.html"))
-    headline = browser.execute_script("return Array.from(document.images).filter(i => i.naturalWidth > 200).length;")
-    assert headline >= 1, "the landing page does not show this build's headline figure"
+    headline = browser.execute_script("return Array.from(document.images).filter("
+                                      "i => i.getBoundingClientRect().width >= arguments[0]).length;", MIN_FIGURE_WIDTH)
+    assert headline >= 1, f"the landing page does not show this build's headline figure {MIN_FIGURE_WIDTH} px wide"
     landing = browser.execute_script("return document.body.innerText;")
     assert re.search(r"median match fraction of \d\.\d\d with the exponential", landing), "no filter headline"
     assert re.search(r"median AUROC of \d\.\d{3} with the exponential activation against \d\.\d{3}", landing), \
@@ -193,7 +199,8 @@ def test_screenshots_of_landing_page_and_fig1c(built_book, server, browser):
     assert browser.save_screenshot(str(SCREENSHOTS / "landing.png"))
     browser.get(urljoin(server, "book/chapters/claims.html"))
     text = browser.execute_script("return document.body.innerText;")
-    assert "C1:" in text and re.search(r"\b(reproduced|partly|not reproduced)\b", text)
+    assert "C1" in text and re.search(r"\b(reproduced|direction only|not reproduced|inconclusive)\b", text)
+    assert re.search(r"Of the paper[’']s 11 claims, judged by one rule", landing), "no verdict summary on the first page"
     assert browser.save_screenshot(str(SCREENSHOTS / "claims.png"))
     browser.get(urljoin(server, "book/chapters/02_filter_representations.html"))
     sections = browser.find_elements(By.CSS_SELECTOR, "section[id^='fig-1c']")
@@ -204,3 +211,60 @@ def test_screenshots_of_landing_page_and_fig1c(built_book, server, browser):
     assert browser.save_screenshot(str(SCREENSHOTS / "fig1c.png"))
     for name in ("landing.png", "claims.png", "fig1c.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000
+
+
+#: What a reader sees on a page, measured in the browser: elements that run past the right edge of the article (a
+#: box that scrolls on purpose, text output and wide tables, may hold wider content), the width of every output
+#: figure, where the first one starts, and the text that is visible (closed toggles hide their content).
+READER_VIEW = """
+const article = document.querySelector('article.bd-article') || document.querySelector('main');
+const edge = article.getBoundingClientRect().right;
+function scrollsOnPurpose(el) {
+  for (let e = el.parentElement; e && e !== article.parentElement; e = e.parentElement) {
+    const x = getComputedStyle(e).overflowX;
+    if (x === 'auto' || x === 'scroll') return true;
+  }
+  return false;
+}
+const cut = [];
+for (const el of article.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) continue;
+  const x = getComputedStyle(el).overflowX;
+  const clipped = el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 && x !== 'visible'
+                  && !el.closest('div.cell_output, .pst-scrollable-table-container, .table-wrapper');
+  if ((r.right > edge + 1 || clipped) && !scrollsOnPurpose(el))
+    cut.push(el.tagName.toLowerCase() + '.' + String(el.className).split(' ')[0] + ': ' +
+             el.innerText.slice(0, 60).replace(/\s+/g, ' '));
+}
+const figures = Array.from(article.querySelectorAll('div.cell_output img')).filter(i => i.offsetParent !== null);
+return {cut: cut.slice(0, 5), nCut: cut.length,
+        figures: figures.map(i => [Math.round(i.getBoundingClientRect().width), i.naturalWidth]),
+        firstFigure: figures.length ? Math.round(figures[0].getBoundingClientRect().top + window.scrollY) : null,
+        screen: window.innerHeight, text: article.innerText};
+"""
+
+
+def test_what_a_reader_sees(built_book, server, browser):
+    """Every page at 1280 px: nothing cut at the right edge, no tiny-profile plumbing in view, each chapter's first
+    figure within two screen heights, result figures at least 400 px wide; a screenshot of each page."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems, seen = [], {}
+    for page in _pages(built_book):
+        browser.get(urljoin(server, page))
+        view = browser.execute_script(READER_VIEW)
+        seen[page] = view
+        if view["nCut"]:
+            problems.append(f"{page}: {view['nCut']} element(s) run past the right edge, e.g. {view['cut']}")
+        if 'profile = "tiny"' in view["text"]:
+            problems.append(f"{page}: shows the papermill default cell (profile = \"tiny\")")
+        if page.startswith("book/chapters/") and page.split("/")[-1][:2].isdigit():
+            if view["firstFigure"] is None or view["firstFigure"] > 2 * view["screen"]:
+                problems.append(f"{page}: the first figure starts at {view['firstFigure']} px, below two screens "
+                                f"({2 * view['screen']} px)")
+            narrow = [w for w, natural in view["figures"] if w < MIN_FIGURE_WIDTH]
+            if narrow:
+                problems.append(f"{page}: result figures narrower than {MIN_FIGURE_WIDTH} px: {narrow}")
+        browser.save_screenshot(str(SCREENSHOTS / (page.replace("/", "_").removesuffix(".html") + ".png")))
+    assert seen and not problems, "\n".join(problems)
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= len(seen)

@@ -17,28 +17,73 @@ ground-truth motifs are comes from the task registry (:mod:`seqlib.tasks`).
 
 from __future__ import annotations
 
-import hashlib
-import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import ttest_ind
 
-from .errors import UnknownNameError
-from .filters import feature_maps, filter_pipeline
-from .motifs import load_jaspar, with_reverse_complements
+from ..analyses import filter_table, motif_release, planted_motifs, run_cache, run_dataset
+from ..errors import UnknownNameError
+from ..filters import feature_maps
+from ..motifs import load_jaspar, with_reverse_complements
+from ..runs import Run, RunConfig, default_workers, grid, results_table
+from ..scans import SEGMENTATIONS, localisation, motif_scan
+from ..scans import cnn_scan as _max_over_filters
+from ..tomtom import STATISTIC_NOTES
+from ..training import set_seed
+from .claims import paired_claim
 from .paper import paper_numbers, side_by_side
-from .runs import Run, RunConfig, default_workers, grid, results_table
-from .scans import SEGMENTATIONS, localisation, motif_scan
-from .scans import cnn_scan as _max_over_filters
-from .tasks import EXPERIMENTS, Task, get_experiment, get_task, task_names
-from .tomtom import STATISTIC_NOTES
 
 # ----------------------------------------------------------------------------- the paper's experiments
 
-#: The validation monitor of each of the paper's training experiments (a view of
-#: :data:`seqlib.tasks.EXPERIMENTS`, where each experiment is described; Methods §4).
+@dataclass(frozen=True)
+class Experiment:
+    """One of the paper's training experiments and the validation monitor the authors' script used.
+
+    Attributes
+    ----------
+    name : str
+    monitor : str
+    tasks : tuple of str
+        Tasks it trains on (empty: any).
+    description : str
+    """
+
+    name: str
+    monitor: str
+    tasks: tuple[str, ...]
+    description: str
+
+
+#: The paper's training experiments (Methods §4). The modified and ablated activations of Extended Data
+#: Fig 1a,b were trained by the same script as Fig 1c, so they share its monitor.
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
+    Experiment("fig1c", "val_aupr", ("task1",), "Task 1, seven activations x three models (also Fig 1b)"),
+    Experiment("extdata1ab", "val_aupr", ("task1",), "Task 1, modified and ablated activations"),
+    Experiment("extdata1e", "val_auroc", ("task1",), "Task 1, log activations (CNN-deep-log)"),
+    Experiment("fig1d", "val_aupr", ("task2",), "Task 2, in vivo"),
+    Experiment("fig2", "val_auroc", ("task3",), "Task 3, CNN-local / CNN-dist"),
+    Experiment("fig3", "val_auroc", ("basset", "zbed2", "irf1"), "Basset, ZBED2, IRF1"),
+    Experiment("controls", "val_auroc", (), "initialisation, initialisation sweep, gradients, exponential scale"),
+)}
+
+
+def get_experiment(name: str) -> Experiment:
+    """The paper's experiment ``name`` (a key of :data:`EXPERIMENTS`).
+
+    Raises
+    ------
+    UnknownNameError
+    """
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}") from None
+
+
+#: The validation monitor of each of the paper's training experiments (a view of :data:`EXPERIMENTS`; Methods §4).
 EXPERIMENT_MONITORS: dict[str, str] = {name: e.monitor for name, e in EXPERIMENTS.items()}
 
 
@@ -48,7 +93,7 @@ def experiment_config(experiment: str, base: RunConfig | None = None, **fields) 
     Parameters
     ----------
     experiment : str
-        A key of :data:`seqlib.tasks.EXPERIMENTS` (e.g. ``"extdata1e"``).
+        A key of :data:`EXPERIMENTS` (e.g. ``"extdata1e"``).
     base : RunConfig, optional
         Budget, task and data size to start from (its ``monitor`` is replaced).
     **fields
@@ -161,123 +206,6 @@ def drop_duplicate_runs(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop_duplicates(subset="key", keep="first").reset_index(drop=True)
 
 
-# ----------------------------------------------------------------------------- data of a run
-
-def run_dataset(run: Run):
-    """The data set a run was trained on (simulated tasks are regenerated from their seed)."""
-    return run.config.dataset()
-
-
-def _dataset(run: Run, dataset=None):
-    return dataset if dataset is not None else run_dataset(run)
-
-
-def _task_of(ds, run: Run | None = None) -> Task:
-    """The registered task of a data set (its ``meta['task']``), else of the run."""
-    name = ds.meta.get("task")
-    if name in task_names():
-        return get_task(name)
-    if run is not None:
-        return get_task(run.config.task)
-    return get_task(name)                     # raises UnknownNameError naming it
-
-
-def planted_motifs(ds, run: Run | None = None) -> tuple[list[str], list[str]]:
-    """JASPAR IDs and names of a data set's ground-truth motifs (one family each), from the task registry.
-
-    Task 1: its classes; Task 2 (DeepSEA K562): the same 12 TFs; Task 3: the 5 core motifs; a user's data:
-    the motifs named when it was registered or in its file's metadata.
-
-    Raises
-    ------
-    ValueError
-        The task has no known ground-truth motifs (e.g. ZBED2, IRF1, Basset).
-    """
-    truth = _task_of(ds, run).ground_truth(ds)
-    if truth is None:
-        raise ValueError(f"task {ds.meta.get('task')!r} has no planted ground-truth motifs to match filters against")
-    return truth
-
-
-def _release(ds, run: Run | None = None) -> str:
-    return ds.meta.get("release") or _task_of(ds, run).release
-
-
-_DIGESTS: dict[int, tuple] = {}
-
-
-def data_digest(split) -> str:
-    """16 hex digits of a sha256 over a split's arrays (``X``, ``y`` and the ground truth ``model`` when
-    present): the cache key of analyses computed on it. Memoised per array object."""
-    hit = _DIGESTS.get(id(split.X))
-    if hit is not None and hit[0]() is split.X and hit[1]() is split.y:
-        return hit[2]
-    h = hashlib.sha256()
-    for array in (split.X, split.y, split.model):
-        if array is not None:
-            array = np.ascontiguousarray(array)
-            h.update(f"{array.dtype.str}{array.shape}".encode())
-            h.update(array.tobytes())
-    digest = h.hexdigest()[:16]
-    key = id(split.X)
-    _DIGESTS[key] = (weakref.ref(split.X, lambda _: _DIGESTS.pop(key, None)), weakref.ref(split.y), digest)
-    return digest
-
-
-def _cache(run: Run, split):
-    """``run.cached`` with the data digest of ``split`` added to every key."""
-    digest = data_digest(split)
-    return lambda name, compute, kind, **key_args: run.cached(name, compute, kind, data=digest, **key_args)
-
-
-# ----------------------------------------------------------------------------- filters
-
-def filter_analysis(run: Run, *, dataset=None, threshold: float = 0.5, targets=None, release: str | None = None,
-                    evalue_threshold: float = 0.1, window: int | None = None) -> dict:
-    """Filter PPMs of a run's first layer on its test set, their Tomtom hits and match statistics
-    (:func:`seqlib.filters.filter_pipeline`, the pipeline of ``seqlib filters`` too).
-
-    Cached in the run's ``analyses/`` as ``ppms_<hash>.npz`` (F, W, 4), ``tomtom_<hash>.csv`` and
-    ``filter_stats_<hash>.json``, each hash covering every argument that changes it: the data (a digest of
-    the test split), threshold, window, the Tomtom database (a digest of its motifs, so two custom target
-    sets never share a cache entry), the E-value threshold, the ground-truth families and the results-format
-    version.
-
-    Parameters
-    ----------
-    dataset : Dataset, optional
-        Data to analyse instead of the run's own (:func:`run_dataset`).
-    threshold, window
-        As :func:`seqlib.filters.filters_from_model` (paper: 0.5, 20).
-    targets, release
-        Tomtom database (default: the paper's JASPAR CORE 2016 vertebrates).
-    evalue_threshold : float
-        Tomtom's E-value threshold (paper: 0.1).
-
-    Returns
-    -------
-    dict with ``ppms`` (F, W, 4), ``n_sites`` (F,), ``tomtom`` (DataFrame), ``summary`` (DataFrame: best
-    database hit per filter), ``per_filter`` (DataFrame: best family per filter), ``stats`` (match_fraction,
-    match_any, coverage, ...; match_fraction and coverage are NaN for data without known ground truth) and
-    ``families`` (dict, or None without ground truth)
-    """
-    ds = _dataset(run, dataset)
-    truth = _task_of(ds, run).ground_truth(ds)
-    return filter_pipeline(run.load_model, ds.test.X, threshold=threshold, window=window, targets=targets,
-                           release=release, evalue_threshold=evalue_threshold, ground_truth=truth,
-                           cache=_cache(run, ds.test))
-
-
-def filter_table(runs: Iterable[Run], **kwargs) -> pd.DataFrame:
-    """One row per run: config columns, test AUROC/AUPR and the filter match statistics."""
-    runs = list(runs)
-    table = results_table(runs)
-    stats = [filter_analysis(r, **kwargs)["stats"] for r in runs]
-    for key in ("match_fraction", "match_any", "coverage"):
-        table[key] = [s[key] for s in stats]
-    return table
-
-
 # ----------------------------------------------------------------------------- comparisons
 
 def ttest_p(a: Sequence[float], b: Sequence[float]) -> float:
@@ -285,8 +213,6 @@ def ttest_p(a: Sequence[float], b: Sequence[float]) -> float:
 
     NaN when either group has fewer than 2 trials or both are constant.
     """
-    from scipy.stats import ttest_ind
-
     a, b = np.asarray(a, float), np.asarray(b, float)
     if len(a) < 2 or len(b) < 2:
         return float("nan")
@@ -358,9 +284,7 @@ def activation_distributions(run: Run, *, n_sequences: int = 100, dataset=None) 
     -------
     dict with ``pre_init``, ``post_init``, ``pre_trained``, ``post_trained``, each (n, L, F) float32
     """
-    from .training import set_seed
-
-    ds = _dataset(run, dataset)
+    ds = run_dataset(run, dataset)
     X = ds.test.X[:n_sequences]
     trained = run.load_model()
     set_seed(run.config.trial)
@@ -373,8 +297,8 @@ def activation_distributions(run: Run, *, n_sequences: int = 100, dataset=None) 
 
 def cnn_scan(run: Run, *, dataset=None) -> np.ndarray:
     """Max over first-layer filters of the post-activation maps on the test set, ``(N, L)`` (cached)."""
-    ds = _dataset(run, dataset)
-    return _cache(run, ds.test)("cnn_scan", lambda: _max_over_filters(feature_maps(run.load_model(), ds.test.X)),
+    ds = run_dataset(run, dataset)
+    return run_cache(run, ds.test)("cnn_scan", lambda: _max_over_filters(feature_maps(run.load_model(), ds.test.X)),
                                 "npy", split="test")
 
 
@@ -396,7 +320,9 @@ def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), segmentat
     Returns
     -------
     DataFrame with scan, model, activation, trial, segmentation, buffer, auroc, aupr, auroc_std, aupr_std,
-    n_scored; model "motif scan" / "PWM scan" and trial -1 for the scans of the planted motifs
+    n_scored; model "motif scan" / "PWM scan" and trial -1 for the scans of the planted motifs; the CNN scans'
+    rows also carry their run's key, task, test_auroc, epochs_trained and late_gain
+    (:func:`seqlib.runs.results_table`)
     """
     unknown = [s for s in segmentations if s not in SEGMENTATIONS]
     if unknown:
@@ -404,9 +330,9 @@ def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), segmentat
     runs = list(runs)
     if dataset is None and not runs:
         raise ValueError("scan_table needs runs or a dataset")
-    ds = _dataset(runs[0] if runs else None, dataset)
+    ds = run_dataset(runs[0] if runs else None, dataset)
     ids, _ = planted_motifs(ds, runs[0] if runs else None)
-    pool = with_reverse_complements(load_jaspar(ids, _release(ds, runs[0] if runs else None)))
+    pool = with_reverse_complements(load_jaspar(ids, motif_release(ds, runs[0] if runs else None)))
     scans = [("motif scan", "motif scan", "", -1, motif_scan(ds.test.X, pool)),
              ("PWM scan", "PWM scan", "", -1, motif_scan(ds.test.X, pool, log_odds=True))]
     scans += [("CNN scan", r.config.model, r.config.activation, r.config.trial, cnn_scan(r, dataset=ds)) for r in runs]
@@ -418,7 +344,12 @@ def scan_table(runs: Iterable[Run], *, buffers: Sequence[int] = (10,), segmentat
                 rows.append({"scan": name, "model": model, "activation": act, "trial": trial,
                              "segmentation": segmentation, "buffer": buffer,
                              **{k: res[k] for k in ("auroc", "aupr", "auroc_std", "aupr_std", "n_scored")}})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if runs:                                   # the CNN scans' runs: how well trained (the book's adequacy rule)
+        trained = results_table(runs)[["model", "activation", "trial", "key", "task", "test_auroc",
+                                       "epochs_trained", "late_gain"]]
+        table = table.merge(trained, on=["model", "activation", "trial"], how="left")
+    return table
 
 
 def paper_scan_statistic(metric: str, buffer: int = 10) -> str:
@@ -472,9 +403,9 @@ def scan_comparison(scans: pd.DataFrame, *, buffer: int = 10) -> pd.DataFrame:
 def example_tracks(runs: Sequence[Run], index: int = 0, *, dataset=None) -> dict:
     """Per-position scans of one test sequence: motif scan, PWM scan and the CNN scan of every trial-0 run
     (labelled by activation), for :func:`seqlib.plotting.plot_tracks`."""
-    ds = _dataset(runs[0], dataset)
+    ds = run_dataset(runs[0], dataset)
     ids, _ = planted_motifs(ds, runs[0])
-    pool = with_reverse_complements(load_jaspar(ids, _release(ds, runs[0])))
+    pool = with_reverse_complements(load_jaspar(ids, motif_release(ds, runs[0])))
     x = ds.test.X[index:index + 1]
     tracks = {"motif scan": motif_scan(x, pool)[0], "PWM scan": motif_scan(x, pool, log_odds=True)[0]}
     for r in runs:
@@ -535,3 +466,22 @@ def budget_summary(runs: Sequence[Run], table: pd.DataFrame, settings: dict, *, 
         "paper_exp_median": float(paper_match["value"].iloc[0]) if len(paper_match) else float("nan"),
         "paper_relu_median": float(paper_relu["value"].iloc[0]) if len(paper_relu) else float("nan"),
     }
+
+
+def scan_claim(scans: pd.DataFrame, comparison: pd.DataFrame, *, buffer: int = 10, model: str = "cnn-deep") -> dict:
+    """Claim C4: scanning with exponential filters localises the planted motifs better than with relu filters,
+    judged by the book's rule on the CNN scans' AUROC (clean segmentation) beside the paper's.
+
+    Parameters
+    ----------
+    scans : DataFrame
+        :func:`scan_table` rows.
+    comparison : DataFrame
+        :func:`scan_comparison` at ``buffer`` (for the paper's numbers).
+    """
+    paper = comparison.set_index("scan")["paper AUROC"]
+    return paired_claim(scans, claim=f"{model} filter scan AUROC, exponential > relu", value="auroc",
+                        group="activation", higher="exponential", lower="relu",
+                        where={"scan": "CNN scan", "segmentation": "clean", "buffer": buffer},
+                        paper_higher=paper.get(f"{model} exponential", float("nan")),
+                        paper_lower=paper.get(f"{model} relu", float("nan")), claim_id="C4")

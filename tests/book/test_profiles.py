@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
+from seqlib.book.profiles import KINDS, PROFILES, ParameterError, get_profile, parse_parameter
 from seqlib.errors import UnknownNameError
-from seqlib.profiles import KINDS, PROFILES, ParameterError, get_profile, parse_parameter
 
 
 def test_every_key_has_a_kind_and_every_profile_fits_it():
@@ -66,8 +66,8 @@ def test_papermill_dash_p_list_reaches_the_notebook_as_a_list(tmp_path):
     params = nbformat.v4.new_code_cell("activations = None\nepochs = None")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
-        "import json, seqlib\n"
-        "s = seqlib.get_profile('tiny', fig1c_activations=activations, epochs=epochs)\n"
+        "import json, seqlib.book.profiles\n"
+        "s = seqlib.book.profiles.get_profile('tiny', fig1c_activations=activations, epochs=epochs)\n"
         "print(json.dumps([type(activations).__name__, s['fig1c_activations'], s['epochs']]))")]
     source, out = tmp_path / "nb.ipynb", tmp_path / "out.ipynb"
     nbformat.write(nb, source)
@@ -86,7 +86,7 @@ def test_each_chapter_names_each_parameter_once():
     from pathlib import Path
 
     nbformat = pytest.importorskip("nbformat")
-    chapters = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    chapters = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert chapters
     for path in chapters:
         cells = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]

@@ -1,4 +1,4 @@
-"""seqlib.status (the generated Status page) and the quiet import of the Keras backend."""
+"""seqlib.book.status (the generated Status page) and the quiet import of the Keras backend."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from seqlib import status
+from seqlib.book import status
 
 
 def _executed_notebook(path, *, record=None, duration=12.5, parameters=None, png=1):
@@ -89,8 +89,12 @@ def test_fresh_clone_estimate_charges_cached_runs_to_the_first_chapter_that_uses
 def test_status_page_without_chapters_is_a_clear_error(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="no executed chapters"):
         status.status_page(tmp_path)
-    assert status.main([str(tmp_path)]) == 2
+    from seqlib.cli import main
+
+    assert main(["status", str(tmp_path)]) == 2
     assert "no executed chapters" in capsys.readouterr().err
+    assert main(["status", str(tmp_path / "missing")]) == 2
+    assert "not a folder of executed chapters" in capsys.readouterr().err
 
 
 def test_importing_the_models_prints_no_tensorflow_startup_lines(tmp_path):
@@ -116,7 +120,7 @@ def test_a_failing_backend_import_still_shows_its_error(tmp_path):
 
 
 def test_the_notebook_runner_removes_files_a_killed_run_left_half_written(tmp_path):
-    from seqlib.notebooks import run_notebooks
+    from seqlib.book.notebooks import run_notebooks
 
     stale = tmp_path / ".05_attribution_quality.ipynb.abc123.tmp.ipynb"
     stale.write_text("{}")

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqlib import experiments
+from seqlib import analyses
+from seqlib.book import experiments
 from seqlib.runs import RunConfig, run
 from seqlib.simulate import simulate_task1
 
@@ -20,60 +21,7 @@ def trained(tmp_path_factory):
     return run(cfg, root=root, progress=False, dataset=data), data
 
 
-def test_filter_analysis_is_cached_and_consistent(trained):
-    r, data = trained
-    first = experiments.filter_analysis(r, dataset=data)
-    assert first["ppms"].shape == (32, 20, 4) and len(first["per_filter"]) == 32
-    assert set(first["families"]) == set(data.meta["class_names"])
-    assert 0 <= first["stats"]["match_fraction"] <= first["stats"]["match_any"] <= 1
-    cached = sorted(p.name for p in (r.path / "analyses").iterdir())
-    assert any(n.startswith("ppms_") for n in cached) and any(n.startswith("tomtom_") for n in cached)
-    again = experiments.filter_analysis(r, dataset=data)
-    np.testing.assert_array_equal(first["ppms"], again["ppms"])
-    assert first["stats"] == again["stats"]
-    table = experiments.filter_table([r], dataset=data)
-    assert {"match_fraction", "match_any", "coverage", "test_auroc"} <= set(table.columns)
-
-
 @pytest.mark.filterwarnings("ignore:tomtom was given")
-def test_every_argument_of_the_filter_analysis_keys_its_cache(trained, monkeypatch):
-    import seqlib.runs as runs
-    from seqlib.motifs import load_jaspar
-    r, data = trained
-    folder = r.path / "analyses"
-    experiments.filter_analysis(r, dataset=data)
-    seen = {p.name for p in folder.iterdir()}
-
-    def computed(**kwargs):
-        """The analyses a call computed (new files), by name."""
-        out = experiments.filter_analysis(r, **{"dataset": data, **kwargs})
-        new = {p.name for p in folder.iterdir()} - seen
-        seen.update(new)
-        return sorted(n.rsplit("_", 1)[0] for n in new), out
-
-    assert computed()[0] == []                                            # same arguments: all loaded
-    assert computed(evalue_threshold=0.01)[0] == ["filter_stats", "tomtom"]
-    one, two = load_jaspar(["MAX", "SRF"]), load_jaspar(["YY1", "SP1", "GATA1"])
-    assert computed(targets=one)[0] == ["filter_stats", "tomtom"]
-    names, out = computed(targets=two)                                    # another custom set is not "custom" again
-    assert names == ["filter_stats", "tomtom"] and set(out["tomtom"]["Target_ID"]) <= {m.id for m in two}
-    assert computed(release="JASPAR2020")[0] == ["filter_stats", "tomtom"]
-    assert computed(threshold=0.7)[0] == ["filter_stats", "ppms", "tomtom"]
-    assert computed(window=24)[0] == ["filter_stats", "ppms", "tomtom"]
-    other = simulate_task1(n_sequences=600, seed=12)                      # a dataset= override is other data
-    assert computed(dataset=other)[0] == ["filter_stats", "ppms", "tomtom"]
-    monkeypatch.setattr(runs, "ANALYSIS_VERSION", runs.ANALYSIS_VERSION + 1)
-    assert computed()[0] == ["filter_stats", "ppms", "tomtom"]
-
-
-def test_filter_analysis_without_ground_truth_scores_hits_only(trained):
-    r, data = trained
-    unknown = replace(data, meta={"task": "zbed2"})                         # no ground-truth motifs
-    out = experiments.filter_analysis(r, dataset=unknown)
-    assert out["families"] is None and np.isnan(out["stats"]["match_fraction"])
-    assert 0 <= out["stats"]["match_any"] <= 1 and len(out["summary"]) == 32
-
-
 def test_activation_distributions(trained):
     r, data = trained
     dist = experiments.activation_distributions(r, n_sequences=10, dataset=data)
@@ -99,13 +47,6 @@ def test_paper_comparison_lines_up_with_the_papers_cells():
     row = out.set_index("activation").loc["exponential"]
     assert row["this book (median)"] == pytest.approx(0.85) and row["paper"] == pytest.approx(0.90)
     assert row["trials"] == 2 and row["source"] == "F"
-
-
-def test_planted_motifs_per_task():
-    ids, names = experiments.planted_motifs(simulate_task1(n_sequences=200))
-    assert len(ids) == 12 and names[5] == "MAX"
-    with pytest.raises(ValueError, match="no planted"):
-        experiments.planted_motifs(type("D", (), {"meta": {"task": "zbed2"}})())
 
 
 # ----------------------------------------------------------------------------- experiments' definitions
@@ -188,7 +129,7 @@ def test_scan_comparison_puts_the_papers_numbers_beside_the_authors_loop():
                   "segmentation": seg, "buffer": b, "auroc": 0.8 + 0.02 * t + shift, "aupr": 0.5 + shift}
                  for t in range(3) for b in (10, 5)]
     out = experiments.scan_comparison(pd.DataFrame(rows)).set_index("scan")
-    from seqlib.paper import paper_value
+    from seqlib.book.paper import paper_value
     exp = out.loc["cnn-deep exponential"]
     assert exp["trials"] == 3 and exp["clean AUROC"] == pytest.approx(0.82)
     assert exp["authors' AUROC"] == pytest.approx(0.72)
@@ -205,7 +146,7 @@ def test_scan_comparison_puts_the_papers_numbers_beside_the_authors_loop():
 
 def test_budget_summary_is_measured_from_the_runs_and_names_the_papers_values(trained):
     r, data = trained
-    table = experiments.filter_table([r], dataset=data)
+    table = analyses.filter_table([r], dataset=data)
     settings = {"profile": "tiny", "epochs": 1, "trials": 1}
     budget = experiments.budget_summary([r], table, settings)
     assert budget["epochs_trained"] == 1 and budget["max_epochs"] == 1 and budget["profile_name"] == "tiny"
@@ -220,7 +161,7 @@ def test_budget_summary_is_measured_from_the_runs_and_names_the_papers_values(tr
 
 def test_fig1c_grid_gives_the_headline_activations_more_trials():
     import seqlib
-    settings = seqlib.get_profile("quick", fig1c_activations=["relu", "exponential", "tanh"], trials=1,
+    settings = seqlib.book.profiles.get_profile("quick", fig1c_activations=["relu", "exponential", "tanh"], trials=1,
                                   headline_trials=3)
     configs = experiments.fig1c_configs(RunConfig(epochs=2), settings)
     trials = {}
@@ -231,3 +172,12 @@ def test_fig1c_grid_gives_the_headline_activations_more_trials():
     # headline activations outside the grid are not added; headline_trials below trials adds nothing
     settings.update(fig1c_activations=["tanh"], headline_trials=0)
     assert [(c.activation, c.trial) for c in experiments.fig1c_configs(RunConfig(), settings)] == [("tanh", 0)]
+
+
+def test_experiments_carry_their_monitor():
+    from seqlib.errors import UnknownNameError
+
+    assert experiments.get_experiment("extdata1e").monitor == "val_auroc"
+    assert experiments.get_experiment("fig1c").tasks == ("task1",)
+    with pytest.raises(UnknownNameError, match="fig9"):
+        experiments.get_experiment("fig9")

@@ -5,12 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqlib import robustness as R
+from seqlib.book import robustness as R
+from seqlib.book.profiles import get_profile
 from seqlib.errors import UnknownNameError
 from seqlib.motifs import TASK1_MOTIF_IDS, TASK1_MOTIF_NAMES, Motif
-from seqlib.profiles import get_profile
 from seqlib.runs import RunConfig, run_grid
-
 
 # ----------------------------------------------------------------------------- configs
 
@@ -20,7 +19,8 @@ def test_control_base_shares_notebook02_runs_unless_paper_monitor():
     fig1c = RunConfig(task="task1", epochs=quick["epochs"], patience=quick["patience"],
                       n_sequences=quick["task1_n_sequences"])
     assert R.variant_config(base, "exponential").key == RunConfig(**{**fig1c.to_dict(), "activation": "exponential"}).key
-    assert R.control_base(get_profile("quick")).epochs == get_profile("quick")["robust_epochs"]
+    assert get_profile("quick")["robust_epochs"] is None            # quick: the controls are notebook 02's budget
+    assert R.control_base({**get_profile("quick"), "robust_epochs": 4}).epochs == 4
     paper = R.control_base(get_profile("paper"))
     assert paper.monitor == "val_auroc" and paper.epochs == 100 and paper.patience == 20
 
@@ -138,7 +138,7 @@ def tiny_run(tmp_path_factory):
 
 
 def test_threshold_sweep_rows_and_cache(tiny_run):
-    from seqlib.experiments import filter_analysis
+    from seqlib.analyses import filter_analysis
 
     sweep = R.threshold_sweep([tiny_run], [0.2, 0.5, 0.9])
     assert list(sweep["threshold"]) == [0.2, 0.5, 0.9] and (sweep["key"] == tiny_run.config.key).all()
@@ -197,7 +197,7 @@ def test_release_table_scores_the_same_filters(tiny_run):
 
 # ----------------------------------------------------------------------------- paper vs book, verdicts
 
-def test_paper_table_and_verdicts():
+def test_paper_table_puts_our_medians_beside_the_papers():
     ours = pd.DataFrame({"model": ["cnn-deep"] * 3 + ["cnn-deep-nobn"], "activation": ["exponential"] * 4,
                          "initializer": ["he_normal", "he_normal", "glorot_uniform", "he_normal"],
                          "match_fraction": [0.9, 1.0, 0.2, 0.5]})
@@ -205,20 +205,6 @@ def test_paper_table_and_verdicts():
     row = table[(table.condition == "he_normal") & (table.model == "cnn-deep")].iloc[0]
     assert row["this book (median)"] == pytest.approx(0.95) and row["trials"] == 2 and row["paper"] == 0.97
     assert len(table) == 3
-    v = R.claim_verdicts([table]).set_index("claim")["verdict"]
-    assert v.iloc[0] == "partly"                   # he_normal agrees, glorot_uniform (0.2 vs 0.94) does not
-    assert v.iloc[1] == "not run"                  # no relu rows
-    assert v.iloc[2] == "not reproduced"           # nobn he_normal 0.5 vs 0.96
-
-
-def test_verdict_rule():
-    assert R.verdict([0.9, 0.5], [0.95, 0.56]) == "reproduced"
-    assert R.verdict([0.9, 0.0], [0.95, 0.56]) == "partly"
-    assert R.verdict([0.1, 0.0], [0.95, 0.56]) == "not reproduced"
-    assert R.verdict([], []) == "not run"
-    assert R.verdict([np.nan], [0.5]) == "not run"
-    with pytest.raises(ValueError):
-        R.verdict([0.1], [0.1, 0.2])
 
 
 def test_median_curve():
@@ -228,30 +214,8 @@ def test_median_curve():
     assert list(c["n"]) == [2, 1]
 
 
-def _paper_rows(*rows):
-    """'paper vs this book' rows (:func:`R.paper_table`'s columns) from (figure, condition, model, activation, ours, paper)."""
-    return pd.DataFrame(rows, columns=["figure", "condition", "model", "activation", "this book (median)", "paper"])
-
-
-def test_claims_rows_combine_sub_claims_per_paper_claim():
-    table = _paper_rows(("Supp 5a", "he_normal", "cnn-deep", "exponential", 0.904, 0.94),
-                        ("Supp 5a", "he_normal", "cnn-deep-nobn", "exponential", 0.10, 0.93),
-                        ("Supp 5b", "σ=2", "cnn-deep", "exponential", 0.50, 0.56),
-                        ("Supp 5b", "σ=1", "cnn-deep", "exponential", 0.60, 0.95))
-    shown = R.claim_verdicts([table])
-    assert list(shown["verdict"][:5]) == ["reproduced", "not run", "not reproduced", "partly", "not run"]
-    assert shown["this book (median)"].iloc[0] == "0.90"              # rounded for display only
-    rows = {r["id"]: r for r in R.claims_rows([table])}
-    assert rows["C5"]["verdict"] == "partly" and rows["C5"]["n_pairs"] == 2
-    assert rows["C5"]["ours_higher"] == pytest.approx(0.502)          # median of the unrounded 0.904 and 0.10
-    assert rows["C5"]["fraction"] == pytest.approx(0.5)
-    assert rows["C6"]["verdict"] == "partly" and rows["C6"]["paper_higher"] == pytest.approx(0.755)
-    assert {r["verdict"] for r in R.claims_rows([])} == {"not run"}
-    assert {r["verdict"] for r in R.claims_rows([table.iloc[:0]])} == {"not run"}
-
-
 def test_profile_keys_of_the_chapter_parse_from_papermill_text():
-    from seqlib.profiles import ParameterError
+    from seqlib.book.profiles import ParameterError
 
     s = get_profile("tiny", sigma_values="[0.5, 2]", ppm_thresholds="0.3", init_variants="relu,exponential-nobn")
     assert s["sigma_values"] == [0.5, 2.0] and s["init_variants"] == ["relu", "exponential-nobn"]
@@ -263,12 +227,63 @@ def test_profile_keys_of_the_chapter_parse_from_papermill_text():
     assert paper["ppm_thresholds"] == list(R.THRESHOLDS) and paper["init_initializers"] == list(R.INITIALIZERS)
 
 
-def test_claims_rows_render_on_the_claims_page():
-    from seqlib import claims
+def _inits(conditions, *, trials=(0, 1, 2), exp=0.9, relu=0.0, auroc=0.95, late_gain=0.0, epochs=25):
+    """Per-run rows of the initialiser grid: relu and exponential runs per condition and trial."""
+    rows = []
+    for cond in conditions:
+        for t in trials:
+            for variant, v in (("exponential", exp), ("relu", relu)):
+                rows.append({"key": f"{cond}{variant}{t}", "task": "task1", "model": "cnn-deep", "activation": variant,
+                             "variant": variant, "initializer": cond, "trial": t, "match_fraction": v,
+                             "test_auroc": auroc, "late_gain": late_gain, "epochs_trained": epochs})
+    return pd.DataFrame(rows)
 
-    rows = _paper_rows(("Supp 5a", "he_normal", "cnn-deep", "exponential", 0.90, 0.94),
-                       ("Supp 5a", "he_normal", "cnn-deep-nobn", "exponential", 0.10, 0.93),
-                       ("Supp 5b", "σ=2", "cnn-deep", "exponential", 0.50, 0.56))
-    table = claims.publish(R.claims_rows([rows]), settings={"profile": "tiny"}, show=False)
-    page = claims.claims_markdown(table.to_dict("records"), ["04_initialization_robustness"])
-    assert "C5" in page and "C6" in page
+
+EXP, RELU = ("exponential", "cnn-deep", "exponential"), ("relu", "cnn-deep", "relu")
+
+
+def _c5(table, **kw):
+    return R.condition_claim(R.condition_table(table, "initializer"), claim_id="C5", claim="exp > relu per init",
+                             figure="Supp 5a", prefix="", higher=EXP, lower=RELU, default="glorot_uniform", **kw)
+
+
+def test_every_initialiser_needs_two_besides_the_default():
+    row = _c5(_inits(["glorot_uniform"]))
+    assert row["verdict"] == "inconclusive" and "0 condition(s) besides the default glorot_uniform" in row["reason"]
+    assert "seqlib notebooks 04 --profile paper" in row["reason"]
+    row = _c5(_inits(["glorot_uniform", "he_normal"]))
+    assert row["verdict"] == "inconclusive" and "1 condition(s)" in row["reason"]
+
+
+def test_conditions_are_judged_by_direction_over_pairs_and_size_per_condition():
+    three = ["glorot_uniform", "he_normal", "lecun_uniform"]
+    row = _c5(_inits(three, exp=0.93))
+    assert row["verdict"] == "reproduced" and row["n_pairs"] == 9
+    assert "he_normal: 0.93 / 0.00 vs 0.97 / 0.00" in row["conditions"]        # ours A / B vs the paper's A / B
+    low = _c5(_inits(three, exp=0.6))                                          # motifs, but far below the paper
+    assert low["verdict"] == "direction only"
+    relu_high = _c5(_inits(three, exp=0.93, relu=0.5))                         # relu should stay at 0
+    assert relu_high["verdict"] == "direction only"
+    fails = _c5(_inits(three, exp=0.0, relu=0.1))
+    assert fails["verdict"] == "not reproduced"
+
+
+def test_under_trained_or_single_seed_conditions_are_inconclusive():
+    three = ["glorot_uniform", "he_normal", "lecun_uniform"]
+    short = _c5(_inits(three, auroc=0.81, late_gain=0.4, epochs=4))            # the old quick profile's 4 epochs
+    assert short["verdict"] == "inconclusive" and short["reason"].startswith("under-trained")
+    one_seed = _c5(_inits(three, trials=(0,)))
+    assert one_seed["verdict"] == "inconclusive" and "too few trials (1 < 3 seeds)" in one_seed["reason"]
+    nothing = _c5(_inits([]).reindex(columns=_inits(three).columns))
+    assert nothing["verdict"] == "not run"
+
+
+def test_a_fixed_side_is_replicated_into_every_condition():
+    scales = _inits(["0.5", "1", "2"]).query("variant == 'exponential'").assign(variant="exp_scale")
+    relu = _inits(["glorot_uniform"]).query("variant == 'relu'")
+    table = R.condition_table(scales, "initializer", replicate=relu)
+    assert sorted(table.loc[table["variant"] == "relu", "condition"].unique()) == ["0.5", "1", "2"]
+    row = R.condition_claim(table, claim_id="C6", claim="exp(s z) > relu", figure="Supp 9", prefix="scale=",
+                            higher=("exp_scale", "cnn-deep", "exp_scale"), lower=RELU, default="1",
+                            keep=lambda s: 0.5 <= float(s) <= 2)
+    assert row["n_pairs"] == 9 and row["verdict"] in ("reproduced", "direction only")

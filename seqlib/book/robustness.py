@@ -14,7 +14,7 @@ Every control is a CNN-deep run on Task 1 that differs from the Fig 1c run in on
 The analyses need no training: the PPM threshold sweep (Supp Fig 15) and the JASPAR-release comparison re-score
 trained models; Supp Figs 3 and 4 read the runs' per-epoch histories, which hold the first-layer gradient
 (:func:`seqlib.training.first_layer_gradient`). :func:`claim_verdicts` judges the paper's claims from the
-numbers by one stated rule (:func:`verdict`).
+numbers by one stated rule (:func:`seqlib.book.verdict.condition_verdict`).
 """
 
 from __future__ import annotations
@@ -25,14 +25,21 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import UnknownNameError
-from .runs import Run, RunConfig
+from .._backend import load_keras
+from ..analyses import filter_analysis, filter_table, planted_motifs, run_cache, run_dataset
+from ..errors import UnknownNameError
+from ..filters import filter_pipeline
+from ..motifs import jaspar_collection, jaspar_releases
+from ..runs import Run, RunConfig
+from ..tomtom import ground_truth_families, match_statistics
+from .paper import paper_numbers
+from .verdict import MIN_PAIRS, judge, paper_interval
 
-__all__ = ["VARIANTS", "INITIALIZERS", "SIGMAS", "SCALES", "THRESHOLDS", "RELEASES", "TOLERANCE", "control_base",
+__all__ = ["VARIANTS", "INITIALIZERS", "SIGMAS", "SCALES", "THRESHOLDS", "RELEASES", "control_base",
            "variant_config", "variant_of", "init_configs", "sigma_configs", "scale_configs", "modern_configs",
            "control_table", "median_curve", "threshold_sweep", "release_families", "release_family_table",
-           "release_table", "history_table", "gradient_summary", "verdict", "claim_verdicts", "paper_table",
-           "newest_release", "CLAIMS", "claims_rows", "plot_conditions", "plot_sweep", "plot_histories"]
+           "release_table", "history_table", "gradient_summary", "paper_table", "condition_table", "condition_claim", "chapter_claims",
+           "newest_release"]
 
 #: The three columns of Supp Fig 5: name → (model, activation).
 VARIANTS = {"relu": ("cnn-deep", "relu"), "exponential": ("cnn-deep", "exponential"),
@@ -53,8 +60,6 @@ THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: The paper's JASPAR release and the newest CORE release compared with it.
 RELEASES = ("JASPAR2016", "JASPAR2026")
 
-#: Largest |ours − paper| in match fraction that still counts as agreement in :func:`verdict`.
-TOLERANCE = 0.15
 
 
 # ----------------------------------------------------------------------------- configs
@@ -115,8 +120,6 @@ def init_configs(base: RunConfig, initializers: Sequence[str], variants: Sequenc
     UnknownNameError
         An initialiser Keras does not know, or an unknown variant.
     """
-    from ._backend import load_keras
-
     keras = load_keras()
     for name in initializers:
         try:
@@ -174,7 +177,7 @@ def scale_configs(base: RunConfig, scales: Sequence[float], models: Sequence[str
 
 def modern_configs(base: RunConfig, activations: Sequence[str], trials) -> list[RunConfig]:
     """Fig 1c-style runs of CNN-deep with the given first-layer activations (e.g. GELU, SiLU, Mish)."""
-    from .activations import canonical_name
+    from ..activations import canonical_name
 
     return [replace(base, model="cnn-deep", activation=canonical_name(a), trial=t)
             for a in activations for t in _trials(trials)]
@@ -187,7 +190,7 @@ def _param(config: RunConfig, group: str, name: str) -> float:
 
 
 def control_table(runs: Sequence[Run], **filter_kwargs) -> pd.DataFrame:
-    """:func:`seqlib.experiments.filter_table` of control runs plus the control's coordinates.
+    """:func:`seqlib.analyses.filter_table` of control runs plus the control's coordinates.
 
     Returns
     -------
@@ -195,8 +198,6 @@ def control_table(runs: Sequence[Run], **filter_kwargs) -> pd.DataFrame:
     (:func:`variant_of`), ``sigma`` (RandomNormal σ, NaN for named initialisers), ``scale`` (s of exp(s·z):
     1 for the exponential, NaN for other activations) and ``bn`` (first-layer batch norm).
     """
-    from .experiments import filter_table
-
     runs = list(runs)
     table = filter_table(runs, **filter_kwargs)
     table["variant"] = [variant_of(r.config) for r in runs]
@@ -226,7 +227,7 @@ def median_curve(table: pd.DataFrame, x: str, by: str = "variant", value: str = 
 def threshold_sweep(runs: Sequence[Run], thresholds: Sequence[float] = THRESHOLDS, **filter_kwargs) -> pd.DataFrame:
     """Supp Fig 15: match statistics of trained runs with the PPM activation threshold t changed (no retraining).
 
-    Each (run, t) goes through :func:`seqlib.experiments.filter_analysis` (cached in the run's folder).
+    Each (run, t) goes through :func:`seqlib.analyses.filter_analysis` (cached in the run's folder).
 
     Parameters
     ----------
@@ -244,8 +245,6 @@ def threshold_sweep(runs: Sequence[Run], thresholds: Sequence[float] = THRESHOLD
     ValueError
         A threshold outside (0, 1).
     """
-    from .experiments import filter_analysis
-
     bad = [t for t in thresholds if not (0.0 < float(t) < 1.0)]
     if bad:
         raise ValueError(f"thresholds must lie strictly between 0 and 1; got {bad}")
@@ -261,8 +260,6 @@ def threshold_sweep(runs: Sequence[Run], thresholds: Sequence[float] = THRESHOLD
 
 def newest_release() -> str:
     """The newest JASPAR release the installed pyjaspar ships (offline)."""
-    from .motifs import jaspar_releases
-
     return sorted(jaspar_releases(), key=lambda r: int("".join(c for c in r if c.isdigit()) or 0))[-1]
 
 
@@ -285,8 +282,6 @@ def release_families(ids: Sequence[str], names: Sequence[str], targets) -> dict[
     -------
     dict TF name → sorted list of accepted target IDs
     """
-    from .tomtom import ground_truth_families
-
     if len(ids) != len(names):
         raise ValueError(f"{len(ids)} IDs but {len(names)} names")
     by_id = ground_truth_families(list(ids), list(targets), names=list(names))
@@ -299,8 +294,6 @@ def release_families(ids: Sequence[str], names: Sequence[str], targets) -> dict[
 
 def release_family_table(ids: Sequence[str], names: Sequence[str], releases: Sequence[str]) -> pd.DataFrame:
     """The accepted IDs of each ground-truth TF in each release (:func:`release_families`), one row per TF."""
-    from .motifs import jaspar_collection
-
     rows = {name: {"TF": name, "JASPAR ID (data)": i} for i, name in zip(ids, names)}
     for release in releases:
         fam = release_families(ids, names, jaspar_collection(release))
@@ -322,19 +315,14 @@ def release_table(runs: Sequence[Run], releases: Sequence[str] = RELEASES, *, th
     DataFrame, one row per run × release: ``key``, ``model``, ``activation``, ``trial``, ``release``,
     ``n_targets``, ``match_fraction``, ``match_any``, ``coverage``
     """
-    from .experiments import _cache, _dataset, planted_motifs
-    from .filters import filter_pipeline
-    from .motifs import jaspar_collection
-    from .tomtom import match_statistics
-
     rows = []
     for r in runs:
-        ds = _dataset(r)
+        ds = run_dataset(r)
         ids, names = planted_motifs(ds, r)
         for release in releases:
             db = jaspar_collection(release)
             out = filter_pipeline(r.load_model, ds.test.X, threshold=threshold, targets=db,
-                                  evalue_threshold=evalue_threshold, cache=_cache(r, ds.test))
+                                  evalue_threshold=evalue_threshold, cache=run_cache(r, ds.test))
             stats = match_statistics(out["tomtom"], len(out["ppms"]), release_families(ids, names, db))
             rows.append({"key": r.config.key, "model": r.config.model, "activation": r.config.activation,
                          "trial": r.config.trial, "release": release, "n_targets": len(db),
@@ -401,8 +389,6 @@ def paper_table(ours: pd.DataFrame, figure: str, statistic_of, *, value: str = "
     -------
     DataFrame with figure, condition, model, activation, this book (median), q1, q3, trials, paper, source
     """
-    from .paper import paper_numbers
-
     if ours is None or not len(ours):
         return pd.DataFrame(columns=["figure", "condition", "model", "activation", "this book (median)", "q1", "q3",
                                      "trials", "paper", "source"])
@@ -423,258 +409,156 @@ def paper_table(ours: pd.DataFrame, figure: str, statistic_of, *, value: str = "
     return pd.DataFrame(rows)
 
 
-def verdict(ours: Sequence[float], paper: Sequence[float], tolerance: float = TOLERANCE) -> str:
-    """The verdict on one claim from paired medians (ours, paper) over the conditions tested.
+# ----------------------------------------------------------------------------- the paper's claims (C5, C6)
 
-    Rule: **reproduced** when every tested condition's median lies within ``tolerance`` (0.15 match fraction) of
-    the paper's; **partly** when at least half of them do; **not reproduced** otherwise; **not run** when no
-    condition was run at this profile.
+#: Fewest conditions besides the default that a claim about "every" condition needs.
+MIN_OTHER_CONDITIONS = 2
+
+
+def condition_table(runs_table: pd.DataFrame, condition, *, replicate: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows for :func:`condition_claim`: ``runs_table`` with a ``condition`` column (a column name, or a function of
+    a row), and ``replicate``'s rows (a side that does not change with the condition, e.g. the default relu runs
+    against every exponential scale) copied into every condition.
+
+    Returns
+    -------
+    DataFrame, one row per run × condition
     """
-    a = np.asarray(ours, dtype=float)
-    b = np.asarray(paper, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError("ours and paper must pair one value per condition")
-    keep = np.isfinite(a) & np.isfinite(b)
-    if not keep.any():
-        return "not run"
-    close = np.abs(a[keep] - b[keep]) <= tolerance
-    if close.all():
-        return "reproduced"
-    if close.mean() >= 0.5:
-        return "partly"
-    return "not reproduced"
+    table = runs_table.copy()
+    table["condition"] = table[condition].astype(str) if isinstance(condition, str) else \
+        [str(condition(r)) for _, r in table.iterrows()]
+    if replicate is not None and len(replicate) and len(table):
+        copies = [replicate.assign(condition=c) for c in dict.fromkeys(table["condition"])]
+        table = pd.concat([table, *copies], ignore_index=True)
+    return table
 
 
-#: The claims this chapter judges: the Claims page's id (:data:`seqlib.claims.PAPER_CLAIMS`; C5 is Supp 5a, C6
-#: the rest), the claim's text and (figure, model, activation) of the rows that test it.
-CLAIMS = (
-    ("C5", "Exp learns motif-like filters with every first-layer initialiser (Supp 5a)",
-     "Supp 5a", [("cnn-deep", "exponential")]),
-    ("C5", "Relu stays at 0 with every initialiser (Supp 5a)", "Supp 5a", [("cnn-deep", "relu")]),
-    ("C5", "Without first-layer batch norm Exp still learns motifs (Supp 5a)", "Supp 5a",
-     [("cnn-deep-nobn", "exponential")]),
-    ("C6", "Exp with batch norm is robust to σ ≤ 1 and degrades for σ ≥ 2 (Supp 5b)", "Supp 5b",
-     [("cnn-deep", "exponential")]),
-    ("C6", "Exp without batch norm needs σ in about [0.005, 0.5] (Supp 5b)", "Supp 5b",
-     [("cnn-deep-nobn", "exponential")]),
-    ("C6", "Relu stays at 0 for every σ (Supp 5b)", "Supp 5b", [("cnn-deep", "relu")]),
-    ("C6", "exp(s·z) with batch norm works for s in [0.5, 2] and fails for s ≤ 0.1 (Supp 9)", "Supp 9",
-     [("cnn-deep", "exp_scale"), ("cnn-deep", "exponential")]),
-    ("C6", "Exp's match fraction holds for PPM thresholds 0.2–0.7 (Supp 15)", "Supp 15",
-     [("cnn-deep", "exponential")]),
-    ("C6", "Relu stays near 0 at every PPM threshold (Supp 15)", "Supp 15", [("cnn-deep", "relu")]),
-)
+def condition_claim(table: pd.DataFrame, *, claim_id: str, claim: str, figure: str, prefix: str,
+                    higher: tuple[str, str, str], lower: tuple[str, str, str], default: str,
+                    keep=None, control: pd.DataFrame | None = None, value: str = "match_fraction") -> dict:
+    """A chapter-04 claim judged over conditions (initialisers, σ, scales, thresholds) by the book's rule.
+
+    The direction is A > B over the pairs of runs with the same condition and seed (:func:`seqlib.book.verdict.judge`);
+    the size holds when, in every condition, our median of A lies in the paper's range for that condition and so
+    does our median of B (the paper's claims here are that A learns motifs and B stays low); the claim needs at
+    least :data:`~seqlib.book.verdict.MIN_PAIRS` seeds and :data:`MIN_OTHER_CONDITIONS` conditions besides the
+    default, else it is inconclusive at this build's budget.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`condition_table` rows: ``condition``, ``variant``, ``trial``, ``value`` and the adequacy columns.
+    claim_id, claim : str
+    figure, prefix : str
+        The paper's figure and the prefix of its per-condition statistic (``match_fraction@<prefix><condition>``).
+    higher, lower : (variant, model, activation)
+        The two sides: the ``variant`` value in ``table`` and the paper's model and activation for it.
+    default : str
+        The condition of the default configuration (e.g. ``"glorot_uniform"``).
+    keep : callable, optional
+        Condition (text) -> whether the paper's claim covers it (e.g. thresholds 0.2-0.7).
+    control : DataFrame, optional
+        The budget-matched default exponential runs (the positive control of a claim that B stays low).
+
+    Returns
+    -------
+    dict with the keys of :data:`seqlib.book.claims.COLUMNS`
+    """
+    sub = table if keep is None or not len(table) else table[[bool(keep(c)) for c in table["condition"]]]
+    rows = {"higher": higher, "lower": lower}
+    conditions = list(dict.fromkeys(sub["condition"])) if len(sub) else []
+    cells, in_range, outside = [], True, []
+    for cond in conditions:
+        text = []
+        for side, (variant, model, activation) in rows.items():
+            ours = sub.loc[(sub["condition"] == cond) & (sub["variant"] == variant), value].astype(float)
+            paper = paper_numbers(figure=figure, model=model, activation=activation,
+                                  statistic=f"{value}@{prefix}{cond}")
+            p = float(paper["value"].iloc[0]) if len(paper) else float("nan")
+            span = paper_interval(p)
+            med = float(ours.median()) if len(ours) else float("nan")
+            if span is not None and np.isfinite(med) and not span[0] <= med <= span[1]:
+                in_range = False
+                outside.append(f"{cond} {variant} {med:.2f} outside [{span[0]:.2f}, {span[1]:.2f}]")
+            text.append((med, p))
+        (a, pa), (b, pb) = text
+        cells.append(f"{cond}: {_fmt(a)} / {_fmt(b)} vs {_fmt(pa)} / {_fmt(pb)}")
+    command = "seqlib notebooks 04 --profile paper"
+    row = judge(sub.assign(variant=sub["variant"].astype(str)) if len(sub) else sub, claim=claim, value=value,
+                group="variant", higher=higher[0], lower=lower[0], claim_id=claim_id, control=control,
+                paper_higher=float("nan"), paper_range=None,
+                not_run=f"no condition of it trained at this profile; `{command}` runs it") \
+        if len(sub) else {"id": claim_id, "claim": claim, "statistic": value, "verdict": "not run",
+                          "reason": f"no condition of it trained at this profile; `{command}` runs it"}
+    row["conditions"] = "; ".join(cells)
+    row["statistic"] = value
+    if row["verdict"] in ("not run",) or (row["verdict"] == "inconclusive" and "under-trained" in row["reason"]):
+        return row
+    seeds = int(sub["trial"].nunique())
+    others = [c for c in conditions if c != str(default)]
+    problems = []
+    if seeds < MIN_PAIRS:
+        problems.append(f"too few trials ({seeds} < {MIN_PAIRS} seeds)")
+    if len(others) < MIN_OTHER_CONDITIONS:
+        problems.append(f"inconclusive at this profile: {len(others)} condition(s) besides the default {default} "
+                        f"(needs {MIN_OTHER_CONDITIONS}); `{command}` runs them")
+    if problems:
+        return {**row, "verdict": "inconclusive", "reason": "; ".join(problems)}
+    if row["verdict"] == "reproduced" and not in_range:
+        return {**row, "verdict": "direction only", "reason": "outside the paper's range: " + "; ".join(outside)}
+    return row
 
 
-def _judge(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> list[dict]:
-    """Each claim of :data:`CLAIMS` with its tested conditions, the paired medians as numbers and its verdict."""
+def _fmt(v: float) -> str:
+    return f"{v:.2f}" if np.isfinite(v) else "–"
+
+
+def chapter_claims(*, shared: pd.DataFrame, inits: pd.DataFrame, sigmas: pd.DataFrame, scales: pd.DataFrame,
+                   thresholds: pd.DataFrame) -> list[dict]:
+    """The chapter's claims judged by :func:`condition_claim`: C5 (every initialiser) and C6's four parts (initial
+    scale σ ≤ 1, no first-layer batch norm, exp(s·z) for s in [0.5, 2], PPM threshold t in [0.2, 0.7]).
+
+    Parameters
+    ----------
+    shared : DataFrame
+        :func:`seqlib.analyses.filter_table` of notebook 02's relu and exponential runs (default initialiser).
+    inits, sigmas, scales : DataFrame
+        :func:`control_table` rows of the initialiser, σ and scale grids.
+    thresholds : DataFrame
+        :func:`threshold_sweep` rows of ``shared``'s runs.
+
+    Returns
+    -------
+    list of dict (the rows of :func:`seqlib.book.claims.publish`)
+    """
+    exp, relu = ("exponential", "cnn-deep", "exponential"), ("relu", "cnn-deep", "relu")
+    default = shared.assign(variant=shared["activation"], initializer="glorot_uniform")
+    per_init = condition_table(_union(default, inits), "initializer")
+    adequacy = ["key", "task", "test_auroc", "epochs_trained", "late_gain"]
+    sweep = thresholds.assign(variant=thresholds["activation"]).merge(shared[adequacy], on="key")
+    scale_rows = scales.assign(variant="exp_scale")
+    return [
+        condition_claim(per_init, claim_id="C5", claim="exponential > relu with each first-layer initialiser "
+                        "(Supp 5a)", figure="Supp 5a", prefix="", higher=exp, lower=relu, default="glorot_uniform"),
+        condition_claim(condition_table(sigmas, lambda r: f"{r['sigma']:g}"), claim_id="C6",
+                        claim="exponential > relu for each initial scale σ ≤ 1 (Supp 5b)", figure="Supp 5b",
+                        prefix="sigma=", higher=exp, lower=relu, default="", keep=lambda s: float(s) <= 1),
+        condition_claim(per_init, claim_id="C6", claim="exponential without first-layer batch norm > relu "
+                        "(Supp 5a)", figure="Supp 5a", prefix="",
+                        higher=("exponential-nobn", "cnn-deep-nobn", "exponential"), lower=relu,
+                        default="glorot_uniform"),
+        condition_claim(condition_table(scale_rows, lambda r: f"{r['scale']:g}",
+                                        replicate=default[default["variant"] == "relu"]),
+                        claim_id="C6", claim="exp(s·z) > relu for s in [0.5, 2] (Supp 9)", figure="Supp 9",
+                        prefix="scale=", higher=("exp_scale", "cnn-deep", "exp_scale"), lower=relu, default="1",
+                        keep=lambda s: 0.5 <= float(s) <= 2),
+        condition_claim(condition_table(sweep, lambda r: f"{r['threshold']:g}"), claim_id="C6",
+                        claim="exponential > relu at each PPM threshold t in [0.2, 0.7] (Supp 15)", figure="Supp 15",
+                        prefix="t=", higher=exp, lower=relu, default="0.5", keep=lambda t: 0.2 <= float(t) <= 0.7),
+    ]
+
+
+def _union(*tables: pd.DataFrame) -> pd.DataFrame:
+    """Rows of several per-run tables, one per run ``key``."""
     parts = [t for t in tables if t is not None and len(t)]
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["figure", "condition", "model", "activation", "this book (median)", "paper"])
-    judged = []
-    for cid, claim, figure, cells in CLAIMS:
-        sub = rows[(rows["figure"] == figure)
-                   & rows.apply(lambda r: (r["model"], r["activation"]) in cells, axis=1)] if len(rows) else rows
-        if figure == "Supp 15":
-            t = sub["condition"].str.removeprefix("t=").astype(float)
-            sub = sub[(t >= 0.2) & (t <= 0.7)]
-        ours = sub["this book (median)"].astype(float).to_numpy()
-        paper = sub["paper"].astype(float).to_numpy()
-        judged.append({"id": cid, "claim": claim, "conditions": list(sub["condition"]),
-                       "ours": ours, "paper": paper, "verdict": verdict(ours, paper, tolerance)})
-    return judged
-
-
-def claim_verdicts(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> pd.DataFrame:
-    """The paper's control claims judged on the "paper vs this book" rows (:func:`paper_table`) by :func:`verdict`,
-    as a table to show.
-
-    Supp 9's s = 1 row is the exponential run (figure ``Supp 9``, activation ``exponential`` mapped to
-    ``exp_scale``); Supp 15's claim uses thresholds 0.2–0.7 only.
-
-    Returns
-    -------
-    DataFrame with claim, conditions tested, this book (medians, as text), paper, verdict
-    """
-    return pd.DataFrame([{"claim": j["claim"], "conditions tested": ", ".join(j["conditions"]),
-                          "this book (median)": ", ".join(f"{v:.2f}" for v in j["ours"]),
-                          "paper": ", ".join(f"{v:.2f}" for v in j["paper"]), "verdict": j["verdict"]}
-                         for j in _judge(tables, tolerance)])
-
-
-def claims_rows(tables: Sequence[pd.DataFrame], tolerance: float = TOLERANCE) -> list[dict]:
-    """The chapter's rows for the Claims page (:func:`seqlib.claims.publish`): one per paper claim id.
-
-    ``tables`` are the "paper vs this book" rows that :func:`claim_verdicts` judges, and the verdicts are the
-    same. A claim id's verdict combines its sub-claims': **reproduced** when every sub-claim that ran is,
-    **not reproduced** when none is reproduced or partly, **partly** in between, **not run** when none ran.
-    ``ours_higher``/``paper_higher`` are the medians over the conditions tested (of the unrounded
-    per-condition medians), ``n_pairs`` counts them and ``fraction`` is the share of them within ``tolerance``
-    of the paper's median.
-    """
-    from .claims import PAPER_CLAIMS
-
-    judged = _judge(tables, tolerance)
-    rows = []
-    for cid in dict.fromkeys(j["id"] for j in judged):
-        ran = [j for j in judged if j["id"] == cid and j["verdict"] != "not run"]
-        found = {j["verdict"] for j in ran}
-        if not ran:
-            combined = "not run"
-        elif found == {"reproduced"}:
-            combined = "reproduced"
-        elif found & {"reproduced", "partly"}:
-            combined = "partly"
-        else:
-            combined = "not reproduced"
-        ours = np.concatenate([j["ours"] for j in ran]) if ran else np.array([])
-        paper = np.concatenate([j["paper"] for j in ran]) if ran else np.array([])
-        keep = np.isfinite(ours) & np.isfinite(paper)
-        ours, paper = ours[keep], paper[keep]
-        rows.append({"id": cid, "claim": PAPER_CLAIMS[cid][0],
-                     "statistic": f"match_fraction, each condition within {tolerance} of the paper's median "
-                                  "(pairs: conditions, ours vs the paper's)",
-                     "ours_higher": float(np.median(ours)) if len(ours) else np.nan,
-                     "paper_higher": float(np.median(paper)) if len(paper) else np.nan,
-                     "fraction": float(np.mean(np.abs(ours - paper) <= tolerance)) if len(ours) else np.nan,
-                     "n_pairs": int(len(ours)), "verdict": combined})
-    return rows
-
-
-# ----------------------------------------------------------------------------- figures
-
-def _paper_points(figure: str, model: str, activation: str, prefix: str) -> pd.DataFrame:
-    from .paper import paper_numbers
-
-    p = paper_numbers(figure=figure, model=model, activation=activation)
-    p = p[p["statistic"].str.startswith(f"match_fraction@{prefix}")].copy()
-    p["x"] = p["statistic"].str.split("@").str[1].str.removeprefix(prefix)
-    return p
-
-
-def plot_conditions(table: pd.DataFrame, x: str, figure: str, *, variants: Sequence[str], order: Sequence | None = None,
-                    value: str = "match_fraction", title: str | None = None):
-    """One panel per variant: our per-run values per condition (points, median bar) and the paper's median
-    (red cross), e.g. Supp Fig 5a (``x="initializer"``).
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`control_table` rows (``variant``, ``x``, ``value``, ``model``, ``activation``).
-    x : str
-        Column holding the condition (its values must be the text after ``@`` in the paper's statistic).
-    figure : str
-        The paper's figure for the red crosses (``"Supp 5a"``).
-
-    Returns
-    -------
-    matplotlib Figure
-    """
-    import matplotlib.pyplot as plt
-
-    order = list(order) if order is not None else sorted(table[x].astype(str).unique())
-    fig, axes = plt.subplots(1, len(variants), figsize=(3.6 * len(variants), 3.2), sharey=True, squeeze=False)
-    for ax, variant in zip(axes[0], variants):
-        model, activation = VARIANTS[variant]
-        sub = table[table["variant"] == variant]
-        for i, cond in enumerate(order):
-            vals = sub.loc[sub[x].astype(str) == cond, value].astype(float).dropna()
-            if len(vals):
-                ax.scatter(np.full(len(vals), i) + np.linspace(-0.1, 0.1, len(vals)), vals, s=14, color="C0")
-                ax.hlines(vals.median(), i - 0.25, i + 0.25, color="C0", lw=2)
-        p = _paper_points(figure, model, activation, "")
-        p = p[p["x"].isin(order)]
-        ax.scatter([order.index(c) for c in p["x"]], p["value"], marker="x", color="C3", s=40, zorder=3,
-                   label="paper (median)")
-        ax.set_xticks(range(len(order)))
-        ax.set_xticklabels(order, rotation=45, ha="right", fontsize=8)
-        ax.set_title(variant)
-        ax.set_ylim(-0.05, 1.05)
-    axes[0][0].set_ylabel(value.replace("_", " "))
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_sweep(table: pd.DataFrame, x: str, figure: str, prefix: str, *, lines: Sequence[tuple[str, str, str]],
-               value: str = "match_fraction", xlabel: str | None = None, title: str | None = None):
-    """Medians with quartile bands of our runs against the paper's curve, on a log x axis (Supp Figs 5b, 9).
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`control_table` rows with the numeric column ``x`` (``sigma`` or ``scale``).
-    prefix : str
-        The condition prefix in the paper's statistic (``"sigma="``, ``"scale="``).
-    lines : sequence of (label, model, activation)
-        Which of our groups to draw, with the paper row each is compared with.
-
-    Returns
-    -------
-    matplotlib Figure
-    """
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    for k, (label, model, activation) in enumerate(lines):
-        color = f"C{k}"
-        acts = ("exponential", "exp_scale") if activation == "exp_scale" else (activation,)
-        sub = table[(table["model"] == model) & table["activation"].isin(acts)]
-        if len(sub):
-            curve = median_curve(sub.assign(group=label), x, by="group", value=value)
-            ax.plot(curve[x], curve["median"], "o-", color=color, label=f"{label} (this book)")
-            ax.fill_between(curve[x], curve["q1"], curve["q3"], color=color, alpha=0.2)
-        p = _paper_points(figure, model, activation, prefix)
-        if len(p):
-            ax.plot(p["x"].astype(float), p["value"], "--", color=color, alpha=0.8, label=f"{label} (paper)")
-    ax.set_xscale("log")
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel(value.replace("_", " "))
-    ax.legend(fontsize=7, loc="best")
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_histories(history: pd.DataFrame, columns: Sequence[str] = ("loss", "val_loss", "val_aupr"), *,
-                   title: str | None = None):
-    """Per-epoch curves of every run, one panel per column, coloured by activation (Supp Fig 3); for
-    ``("grad_mean",)`` the mean ± std band of the first-layer kernel gradient is drawn (Supp Fig 4).
-
-    Returns
-    -------
-    matplotlib Figure
-    """
-    import matplotlib.pyplot as plt
-
-    columns = list(columns)
-    fig, axes = plt.subplots(1, len(columns), figsize=(3.8 * len(columns), 3.0), squeeze=False)
-    acts = list(dict.fromkeys(history["activation"]))
-    for ax, col in zip(axes[0], columns):
-        for k, act in enumerate(acts):
-            for j, (_, run) in enumerate(history[history["activation"] == act].groupby("key", sort=False)):
-                label = act if j == 0 else None
-                if col == "grad_mean":
-                    run = run.dropna(subset=["grad_mean"])
-                    if not len(run):
-                        continue
-                    ax.plot(run["epoch"], run["grad_mean"], color=f"C{k}", label=label)
-                    ax.fill_between(run["epoch"], run["grad_mean"] - run["grad_std"],
-                                    run["grad_mean"] + run["grad_std"], color=f"C{k}", alpha=0.15)
-                else:
-                    ax.plot(run["epoch"], run[col], color=f"C{k}", label=label, alpha=0.8)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("first-layer kernel gradient (mean ± std)" if col == "grad_mean" else col)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7)
-        else:
-            ax.text(0.5, 0.5, "not recorded for these runs\n(trained before the recorder existed)",
-                    ha="center", va="center", transform=ax.transAxes, fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return pd.concat(parts, ignore_index=True).drop_duplicates("key") if parts else pd.DataFrame()

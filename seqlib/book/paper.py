@@ -15,7 +15,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from .paths import paper_numbers_csv
+from ..paths import paper_numbers_csv
 
 SOURCE_TAGS = {"P": "printed", "F": "read from figure", "E": "eyeballed", "R": "recomputed"}
 
@@ -83,3 +83,41 @@ def side_by_side(ours: pd.DataFrame, statistic: str, *, by=("model", "activation
         columns={"value": "paper", "q1": "paper_q1", "q3": "paper_q3", "source": "paper_source"})
     paper = paper.drop_duplicates(subset=by)
     return table.merge(paper, on=by, how="left")
+
+
+def motif_counts(task: str, prefix: str = "sequences_with") -> pd.Series:
+    """The paper's counts of sequences by number of planted motifs (statistics ``<prefix>_<k>_motifs`` of figure
+    ``data``), indexed by k.
+
+    Parameters
+    ----------
+    task : str
+        ``"task1"`` or ``"task3"``.
+    prefix : str
+        ``"sequences_with"`` (all sequences) or ``"positives_with"`` (Task 3's positives).
+
+    Returns
+    -------
+    Series of counts indexed by k (int), sorted by k
+    """
+    rows = paper_numbers(figure="data", task=task)
+    found = rows["statistic"].str.extract(rf"^{prefix}_(\d+)_motifs$")[0]
+    keep = found.notna()
+    return pd.Series(rows.loc[keep, "value"].to_numpy(), index=found[keep].astype(int).to_numpy(),
+                     name="sequences").sort_index()
+
+
+def method_rows(figure: str, statistic_suffix: str = "_auroc") -> pd.DataFrame:
+    """The paper's rows of an attribution figure whose statistic is ``<method><suffix>`` (e.g. Extended Data
+    Fig 2's ``ism_auroc``), with the method in its own column."""
+    rows = paper_numbers(figure=figure)
+    rows = rows[rows["statistic"].str.endswith(statistic_suffix)]
+    return rows.assign(method=rows["statistic"].str.removesuffix(statistic_suffix))
+
+
+def reference_sweep(figure: str = "Supp 16") -> pd.DataFrame:
+    """The paper's attribution quality against the number of references (statistics ``<method>_<metric>_bg<n>``),
+    with ``method``, ``metric`` and ``n_references`` in their own columns."""
+    rows = paper_numbers(figure=figure)
+    parts = rows["statistic"].str.extract(r"^(?P<method>[a-z]+)_(?P<metric>[a-z]+)_bg(?P<n>\d+)$")
+    return rows.assign(method=parts["method"], metric=parts["metric"], n_references=parts["n"].astype(int))

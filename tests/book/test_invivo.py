@@ -1,4 +1,4 @@
-"""Tests of seqlib.invivo (the in vivo chapter, Fig 3) and of Basset-format task registration."""
+"""Tests of seqlib.book.invivo (the in vivo chapter, Fig 3) and of Basset-format task registration."""
 
 from pathlib import Path
 
@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqlib import invivo, tasks
+from seqlib import tasks
+from seqlib.book import invivo
 from seqlib.datasets import Split, load_basset
 from seqlib.errors import ShapeError, UnknownNameError
 from seqlib.motifs import Motif
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 FIXTURE = DATA / "basset_invivo.h5"
 
 
@@ -271,7 +272,7 @@ def test_notebook_runs_basset_from_a_supplied_file(shared_results, tmp_path, mon
 
     import papermill as pm
 
-    root = Path(__file__).parent.parent
+    root = Path(__file__).resolve().parents[2]
     out = tmp_path / "06.ipynb"
     for key, value in {"SEQLIB_RESULTS": str(shared_results), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3"}.items():
         monkeypatch.setenv(key, value)                  # the kernel inherits them; restored after the test
@@ -285,3 +286,22 @@ def test_notebook_runs_basset_from_a_supplied_file(shared_results, tmp_path, mon
     assert "Basset was not run" not in text
     assert "exponential" in text and "relu" in text and "gini" in text
     assert len(images) == 1
+
+
+def test_c9_is_judged_on_concentration_and_peaks_on_the_motif_together():
+    rows = []
+    for t in range(3):
+        for act, g, h in (("exponential", 0.6, 0.8), ("relu", 0.5, 0.6)):
+            rows.append({"task": "irf1", "model": "residualbind", "activation": act, "trial": t, "key": f"{act}{t}",
+                         "gini": g + 0.01 * t, "hit_auroc": h, "test_auroc": 0.85, "late_gain": 0.0,
+                         "epochs_trained": 12})
+    table = pd.DataFrame(rows)
+    parts = invivo.c9_parts(table)
+    assert [p["statistic"] for p in parts] == ["gini", "hit_auroc"] and {p["id"] for p in parts} == {"C9"}
+    assert {p["verdict"] for p in parts} == {"reproduced"}                 # no paper number: the direction decides
+    # sparse but on the wrong positions: concentration alone does not carry the claim
+    wrong = invivo.c9_parts(table.assign(hit_auroc=np.where(table["activation"] == "exponential", 0.5, 0.6)))
+    assert [p["verdict"] for p in wrong] == ["reproduced", "not reproduced"]
+    # three epochs at a test AUROC of 0.66 (the old quick profile) cannot test it
+    short = invivo.c9_parts(table.assign(test_auroc=0.66, late_gain=0.3, epochs_trained=3))
+    assert {p["verdict"] for p in short} == {"inconclusive"} and "0.660 < 0.750" in short[0]["reason"]

@@ -1,6 +1,11 @@
 """Run the book's notebooks with papermill (one profile for all, per-notebook overrides allowed), and
 sweeps: every notebook at a profile into a sweep folder, resumable, then the book built from them.
 
+While a notebook runs, its kernel's output goes into the executed notebook, not to the terminal; the runs it
+trains are shown in the terminal all the same: each kernel gets ``$SEQLIB_PROGRESS_FILE`` (the library's
+progress file, :data:`seqlib.runs.PROGRESS_FILE_ENV`), and its lines (a run finished, the time left) are
+copied to stderr as they come.
+
 A sweep (:func:`sweep`, ``seqlib sweep``) skips a notebook whose executed copy in the sweep folder was
 made from the same source notebook with the same parameters (recorded in the copy's
 ``metadata.seqlib``), so a sweep killed and started again does only what is missing; the runs the
@@ -10,24 +15,52 @@ notebooks ask for are cached anyway. One sweep at a time holds a sweep folder (a
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Sequence
 
 from tqdm import tqdm
 
-from ._io import atomic_path
-from .errors import SeqlibError
-from .paths import project_root, results_dir
+from .._io import atomic_path
+from ..errors import SeqlibError
+from ..paths import project_root, results_dir
+from ..runs import PROGRESS_FILE_ENV
+from .claims import claims_page
+from .profiles import get_profile
+from .status import status_page
 
 #: matplotlib's backend that puts figures into a notebook's outputs.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: The matplotlib settings of the book's figures (resolution; the kernels read it through ``$MATPLOTLIBRC``).
+MATPLOTLIBRC = Path(__file__).with_name("matplotlibrc")
+
+
+#: Seconds between looks at a kernel's progress file.
+PROGRESS_POLL_SECONDS = 0.5
+
+
+def require_book_extra(command: str = "seqlib notebooks") -> None:
+    """Raise SeqlibError unless papermill (the ``book`` extra) is importable.
+
+    Raises
+    ------
+    SeqlibError
+        Naming ``command`` and the install command.
+    """
+    try:
+        import papermill  # noqa: F401  (lazy: the book extra)
+    except ImportError:
+        raise SeqlibError(f"{command} needs the book extra (papermill, Jupyter Book), which is not installed: "
+                          f"pip install 'seqlib[book]'") from None
 
 
 def notebook_paths(names: Sequence[str] | None = None, notebooks_dir=None) -> list[Path]:
@@ -54,7 +87,13 @@ def run_notebooks(names: Sequence[str] | None = None, *, profile: str = "quick",
     Returns
     -------
     list of Path, the executed notebooks
+
+    Raises
+    ------
+    SeqlibError
+        papermill (the ``book`` extra) is not installed.
     """
+    require_book_extra("run_notebooks")
     out_dir = Path(out_dir) if out_dir is not None else project_root() / "book" / "chapters"
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".*.tmp.ipynb"):        # half-written by a run that was killed
@@ -72,17 +111,11 @@ def _inline_figures():
     """Give the kernels Jupyter's inline matplotlib backend, whatever ``MPLBACKEND`` says.
 
     A non-interactive ``MPLBACKEND`` (``Agg``, as ``make`` exports for the tests) would make
-    ``plt.show()`` draw nothing in the executed notebook, and the book would show no figures.
+    ``plt.show()`` draw nothing in the executed notebook, and the book would show no figures. The book's
+    ``matplotlibrc`` (:data:`MATPLOTLIBRC`) draws them at 150 dpi, so a figure fills the page's column sharply.
     """
-    previous = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = INLINE_BACKEND
-    try:
+    with _environment(MPLBACKEND=INLINE_BACKEND, MATPLOTLIBRC=str(MATPLOTLIBRC)):
         yield
-    finally:
-        if previous is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = previous
 
 
 def _sha256(path: Path) -> str:
@@ -97,7 +130,8 @@ def _normalised(params: dict) -> dict:
 def _run_one(path: Path, out_dir: Path, params: dict, profile: str, kernel_name: str, log_output: bool) -> Path:
     """Execute one notebook into ``out_dir`` atomically (a failure keeps ``<name>.failed.ipynb``).
 
-    The executed copy records its source's sha256 and the parameters in ``metadata.seqlib``.
+    The executed copy records its source's sha256 and the parameters in ``metadata.seqlib``; the cell papermill
+    injects the parameters in is tagged ``hide-cell``, so the book shows it behind a toggle like the defaults.
     """
     import papermill
 
@@ -107,17 +141,58 @@ def _run_one(path: Path, out_dir: Path, params: dict, profile: str, kernel_name:
     print(f"[seqlib] running {path.name} at profile {profile!r} ...", flush=True)
     with atomic_path(target, suffix=".ipynb") as tmp:
         try:
-            papermill.execute_notebook(str(path), str(tmp), parameters=params, kernel_name=kernel_name,
-                                       cwd=str(path.parent), log_output=log_output, progress_bar=True)
+            with _relay_progress(path.stem):
+                papermill.execute_notebook(str(path), str(tmp), parameters=params, kernel_name=kernel_name,
+                                           cwd=str(path.parent), log_output=log_output, progress_bar=True)
         except Exception:
             if tmp.exists():
                 tmp.replace(out_dir / f"{path.stem}.failed.ipynb")
             raise
         nb = json.loads(tmp.read_text())
         nb.setdefault("metadata", {})["seqlib"] = {"source_sha256": source, "parameters": _normalised(params)}
+        for cell in nb.get("cells", []):                 # papermill's injected parameters: plumbing, behind a toggle
+            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+            if "injected-parameters" in tags and "hide-cell" not in tags:
+                tags.append("hide-cell")
         tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     print(f"[seqlib] {path.name} done in {time.time() - start:.0f} s", flush=True)
     return target
+
+
+@contextlib.contextmanager
+def _relay_progress(name: str):
+    """Give the kernels started inside a progress file (``$SEQLIB_PROGRESS_FILE``) and copy each line written to
+    it to stderr, as ``[seqlib] <name>: <line>``, while the body runs (and what is left when it ends)."""
+    fd, log = tempfile.mkstemp(prefix="seqlib-progress-", suffix=".log")
+    os.close(fd)
+    done = threading.Event()
+
+    def relay():
+        with open(log) as fh:
+            partial = ""
+            while True:
+                chunk = fh.readline()
+                if chunk:
+                    partial += chunk
+                    if partial.endswith("\n"):
+                        tqdm.write(f"[seqlib] {name}: {partial.rstrip()}", file=sys.stderr)
+                        partial = ""
+                elif done.is_set():
+                    break
+                else:
+                    done.wait(PROGRESS_POLL_SECONDS)
+            if partial:
+                tqdm.write(f"[seqlib] {name}: {partial.rstrip()}", file=sys.stderr)
+
+    thread = threading.Thread(target=relay, name="seqlib-progress-relay", daemon=True)
+    thread.start()
+    try:
+        with _environment(**{PROGRESS_FILE_ENV: log}):
+            yield log
+    finally:
+        done.set()
+        thread.join(10)
+        Path(log).unlink(missing_ok=True)
 
 
 def is_current(executed, source, parameters: dict) -> bool:
@@ -138,8 +213,6 @@ def is_current(executed, source, parameters: dict) -> bool:
 @contextlib.contextmanager
 def _sweep_lock(out_dir: Path):
     """Hold ``out_dir/.sweep.lock`` (one sweep per folder); temporary files left by a killed sweep are removed."""
-    import fcntl
-
     fd = os.open(out_dir / ".sweep.lock", os.O_RDWR | os.O_CREAT, 0o666)
     try:
         try:
@@ -185,7 +258,7 @@ def sweep(names: Sequence[str] | None = None, *, profile: str = "paper", out_dir
     names : sequence of str, optional
         Notebook name prefixes (default: all of them).
     profile : str
-        The profile every notebook runs at (:func:`seqlib.profiles.get_profile`).
+        The profile every notebook runs at (:func:`seqlib.book.profiles.get_profile`).
     out_dir : path, optional
         The sweep folder (default :func:`sweep_dir`).
     parameters : dict, optional
@@ -208,16 +281,15 @@ def sweep(names: Sequence[str] | None = None, *, profile: str = "paper", out_dir
     SchedulerError
         The scheduler is malformed or does not answer.
     SeqlibError
-        Another sweep holds the folder.
+        Another sweep holds the folder, or papermill (the ``book`` extra) is not installed.
     papermill.PapermillExecutionError
         A notebook failed (its partial output is kept as ``<name>.failed.ipynb``; the ones before it stay done).
     """
-    from .profiles import get_profile
-
     get_profile(profile)                                  # an unknown profile fails before anything runs
+    require_book_extra("sweep")
     paths = notebook_paths(names, notebooks_dir)
     if scheduler is not None and str(scheduler).strip().lower() != "local":
-        from .executors import DaskExecutor
+        from ..executors import DaskExecutor
         DaskExecutor(scheduler).close()                   # reachable now, not after an hour of notebooks
     out_dir = Path(out_dir) if out_dir is not None else sweep_dir(profile)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -235,8 +307,8 @@ def sweep(names: Sequence[str] | None = None, *, profile: str = "paper", out_dir
 
 
 def build_book(sweep_folder, *, chapters_dir=None, run_builder: bool = True) -> Path | None:
-    """The book from a sweep: copy its executed notebooks into the book's chapters, write the Status page
-    and run ``jupyter-book build``.
+    """The book from a sweep: copy its executed notebooks into the book's chapters, write the Status and Claims
+    pages and run ``jupyter-book build``.
 
     Parameters
     ----------
@@ -245,7 +317,7 @@ def build_book(sweep_folder, *, chapters_dir=None, run_builder: bool = True) -> 
     chapters_dir : path, optional
         Default ``book/chapters`` (what ``_toc.yml`` lists).
     run_builder : bool
-        Run jupyter-book (False: only copy and write the Status page).
+        Run jupyter-book (False: only copy and write the Status and Claims pages).
 
     Returns
     -------
@@ -256,8 +328,6 @@ def build_book(sweep_folder, *, chapters_dir=None, run_builder: bool = True) -> 
     SeqlibError
         No executed notebook in ``sweep_folder``, or jupyter-book failed (its exit status is named).
     """
-    from .status import status_page
-
     sweep_folder = Path(sweep_folder)
     chapters_dir = Path(chapters_dir) if chapters_dir is not None else project_root() / "book" / "chapters"
     executed = [p for p in sorted(sweep_folder.glob("[0-9][0-9]_*.ipynb")) if not p.name.endswith(".failed.ipynb")]
@@ -268,6 +338,7 @@ def build_book(sweep_folder, *, chapters_dir=None, run_builder: bool = True) -> 
         with atomic_path(chapters_dir / path.name, suffix=".ipynb") as tmp:
             shutil.copyfile(path, tmp)
     status_page(chapters_dir)
+    claims_page(chapters_dir, records=sorted((project_root() / "benchmarks" / "gpu").glob("*.csv")))
     if not run_builder:
         return None
     root = project_root()

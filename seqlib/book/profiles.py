@@ -17,7 +17,7 @@ import json
 import numbers
 from copy import deepcopy
 
-from .errors import ParameterError, UnknownNameError
+from ..errors import ParameterError, UnknownNameError
 
 #: What each key means.
 KEYS = {
@@ -40,10 +40,12 @@ KEYS = {
     "n_attribution_sequences": "first positive Task-3 test sequences scored (paper: 500)",
     "method_trials": "trials in the four-method comparison, ExtData 2 (paper: 10)",
     "n_method_sequences": "sequences in the four-method comparison (paper: 500)",
+    "n_deepshap_sequences": "sequences on which this book's DeepSHAP is compared with shap.DeepExplainer (this book)",
     "supp11": "train the modified and log activations on Task 3, Supp Fig 11 (paper: yes)",
     "supp16": "sweep the number of references for IG and DeepSHAP, Supp Fig 16 (paper: yes)",
     "invivo_tasks": "ChIP-seq tasks of the in vivo chapter, Fig 3b,c (paper: zbed2, irf1)",
     "invivo_epochs": "maximum epochs of the ResidualBind runs on ZBED2 / IRF1 (paper: 100, early stopping)",
+    "invivo_patience": "early-stopping patience of the ResidualBind runs, None = train all epochs (paper: 20)",
     "invivo_trials": "trials per ChIP-seq task x activation (paper: one model each; this book: 10)",
     "n_invivo_sequences": "first positive forward-strand test sequences whose saliency is measured (paper: 500)",
     "basset_epochs": "maximum epochs of the Basset runs when data/er.h5 is supplied (paper: 100)",
@@ -86,10 +88,12 @@ KINDS = {
     "n_attribution_sequences": "int",
     "method_trials": "int",
     "n_method_sequences": "int",
+    "n_deepshap_sequences": "int",
     "supp11": "bool",
     "supp16": "bool",
     "invivo_tasks": "names",
     "invivo_epochs": "int",
+    "invivo_patience": "int_or_none",
     "invivo_trials": "int",
     "n_invivo_sequences": "int",
     "basset_epochs": "int",
@@ -138,10 +142,12 @@ PROFILES: dict[str, dict] = {
         "n_attribution_sequences": 20,
         "method_trials": 1,
         "n_method_sequences": 8,
+        "n_deepshap_sequences": 2,
         "supp11": False,
         "supp16": False,
         "invivo_tasks": ["irf1"],
         "invivo_epochs": 1,
+        "invivo_patience": None,
         "invivo_trials": 1,
         "n_invivo_sequences": 40,
         "basset_epochs": 1,
@@ -166,43 +172,45 @@ PROFILES: dict[str, dict] = {
         "task1_n_sequences": 30_000,
         "task3_n_sequences": 20_000,
         "reference_engine": True,
-        "epochs": 15,
+        "epochs": 25,
         "patience": None,
         "trials": 1,
         "headline_activations": ["relu", "exponential"],
         "headline_trials": 3,
         "fig1c_models": ["cnn-deep"],
-        "fig1c_activations": _SEVEN,
+        "fig1c_activations": ["relu", "exponential"],
         "extra_models": [],
         "extra_trials": 1,
         "log_experiment": False,
         "attribution_activations": ["relu", "exponential"],
-        "attribution_trials": 5,
-        "attribution_epochs": 15,
+        "attribution_trials": 3,
+        "attribution_epochs": 25,
         "n_attribution_sequences": 500,
-        "method_trials": 5,
+        "method_trials": 3,
         "n_method_sequences": 40,
+        "n_deepshap_sequences": 10,
         "supp11": False,
         "supp16": False,
         "invivo_tasks": ["zbed2", "irf1"],
-        "invivo_epochs": 3,
+        "invivo_epochs": 25,
+        "invivo_patience": 4,
         "invivo_trials": 3,
         "n_invivo_sequences": 500,
         "basset_epochs": 2,
         "basset_trials": 1,
         "invivo_subsample": None,
         "n_invivo_examples": 2,
-        "robust_epochs": 4,
+        "robust_epochs": None,
         "robust_trials": 1,
         "robust_paper_monitor": False,
-        "init_initializers": ["glorot_uniform"],
-        "init_variants": ["exponential", "exponential-nobn"],
-        "sigma_values": [2.0],
+        "init_initializers": ["glorot_uniform", "he_normal", "lecun_uniform"],
+        "init_variants": ["relu", "exponential"],
+        "sigma_values": [],
         "sigma_variants": ["exponential"],
         "scale_values": [1.0],
         "scale_models": ["cnn-deep"],
-        "ppm_thresholds": [0.3, 0.5, 0.8],
-        "modern_activations": ["gelu"],
+        "ppm_thresholds": [0.4, 0.5, 0.6, 0.7],
+        "modern_activations": [],
         "history_activations": ["relu", "exponential"],
         "jaspar_releases": ["JASPAR2016", "JASPAR2026"],
     },
@@ -226,10 +234,12 @@ PROFILES: dict[str, dict] = {
         "n_attribution_sequences": 500,
         "method_trials": 10,
         "n_method_sequences": 500,
+        "n_deepshap_sequences": 20,
         "supp11": True,
         "supp16": True,
         "invivo_tasks": ["zbed2", "irf1"],
         "invivo_epochs": 100,
+        "invivo_patience": 20,
         "invivo_trials": 10,
         "n_invivo_sequences": 500,
         "basset_epochs": 100,
@@ -364,3 +374,29 @@ def get_profile(name: str = "quick", **overrides) -> dict:
             settings[key] = value
     settings["profile"] = name
     return settings
+
+
+def settings_table(settings: dict, keys, *, describe: bool = False):
+    """A chapter's budget beside the paper's: one row per setting in ``keys``.
+
+    Parameters
+    ----------
+    settings : dict
+        The chapter's profile (:func:`get_profile`; its ``profile`` names the column).
+    keys : sequence of str
+        Settings to show, in order.
+    describe : bool
+        Label rows with each setting's description (:data:`KEYS`) instead of its name.
+
+    Returns
+    -------
+    pandas.DataFrame with columns ``this run (<profile>)`` and ``paper``
+    """
+    import pandas as pd  # lazy: the profiles are plain data and import without pandas
+
+    unknown = [k for k in keys if k not in KEYS]
+    if unknown:
+        raise UnknownNameError(f"unknown profile setting(s) {unknown}; valid settings: {', '.join(sorted(KEYS))}")
+    paper = PROFILES["paper"]
+    return pd.DataFrame({f"this run ({settings.get('profile', '?')})": [settings[k] for k in keys],
+                         "paper": [paper[k] for k in keys]}, index=[KEYS[k] if describe else k for k in keys])

@@ -216,7 +216,7 @@ def test_screenshots_of_landing_page_and_fig1c(built_book, server, browser):
 #: What a reader sees on a page, measured in the browser: elements that run past the right edge of the article (a
 #: box that scrolls on purpose, text output and wide tables, may hold wider content), the width of every output
 #: figure, where the first one starts, and the text that is visible (closed toggles hide their content).
-READER_VIEW = """
+READER_VIEW = r"""
 const article = document.querySelector('article.bd-article') || document.querySelector('main');
 const edge = article.getBoundingClientRect().right;
 function scrollsOnPurpose(el) {

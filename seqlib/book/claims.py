@@ -308,9 +308,7 @@ def claim_verdicts(rows: Iterable[dict], chapters_present: Iterable[str] = ()) -
             continue
         verdict = combine([p["verdict"] for p in parts])
         if verdict in ("inconclusive", "not run"):
-            reasons = [_COMMAND.sub("", _short_reason(p.get("reason") or "")) for p in parts
-                       if p["verdict"] in ("inconclusive", "not run")]
-            reason = "; ".join(dict.fromkeys(r for r in reasons if r))
+            reason = _open_reasons(parts)
             if command:
                 reason += f"{'; ' if reason else ''}`{command}` tests it at the paper's budget"
         elif verdict == "not reproduced":           # name the parts whose direction failed
@@ -328,6 +326,27 @@ def claim_verdicts(rows: Iterable[dict], chapters_present: Iterable[str] = ()) -
 #: A part's "`command` runs it" clause (the claim's row names the command once).
 _COMMAND = re.compile(r";? ?`[^`]+` (runs (it|them)|tests it at the paper's budget)")
 _SIDE = re.compile(r"([\w.-]+ [\w.-]+), (\d+) epochs: ([^;)]*(?:\([^)]*\))?[^;)]*)")
+
+
+#: The figure a part's claim names at its end, e.g. "(Supp 5b)".
+_PART_FIGURE = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def _open_reasons(parts: list[dict]) -> str:
+    """Why a claim could not be judged, from its parts that were not run or are inconclusive. When a claim has
+    several parts and each names its figure, each reason says which parts it is for ("Supp 5b, Supp 5a: …"), so
+    that reasons of different parts do not read as one sentence."""
+    open_parts = [p for p in parts if p["verdict"] in ("inconclusive", "not run")]
+    figures = [_PART_FIGURE.search(str(p["claim"])) for p in open_parts]
+    label = len(parts) > 1 and all(figures)
+    grouped: dict[str, list[str]] = {}
+    for part, figure in zip(open_parts, figures):
+        text = _COMMAND.sub("", _short_reason(part.get("reason") or ""))
+        if text:
+            names = grouped.setdefault(text, [])
+            if label and figure.group(1) not in names:
+                names.append(figure.group(1))
+    return "; ".join(f"{', '.join(names)}: {text}" if names else text for text, names in grouped.items())
 
 
 def _short_reason(reason: str) -> str:

@@ -161,3 +161,24 @@ def test_a_recorded_paper_profile_run_gets_its_own_section(tmp_path):
     pd.DataFrame(rows[:-1]).assign(best_epoch=89).to_csv(tmp_path / "record.csv", index=False)
     assert main(["claims", str(tmp_path), str(tmp_path / "record.csv")]) == 0
     assert "**inconclusive**: under-trained" in (tmp_path / "claims.md").read_text().split("## The paper profile")[1]
+
+
+def test_an_open_claims_reasons_say_which_parts_they_are_for():
+    """A claim with several parts that could not all be judged gives each reason with the figures of its parts;
+    reasons of different parts must not read as one sentence."""
+    parts = [{"id": "C6", "claim": "exponential > relu for each initial scale (Supp 5b)", "verdict": "not run",
+              "reason": "no condition of it trained at this profile; `seqlib notebooks 04 --profile paper` runs it"},
+             {"id": "C6", "claim": "exponential without batch norm > relu (Supp 5a)", "verdict": "not run",
+              "reason": "no condition of it trained at this profile; `seqlib notebooks 04 --profile paper` runs it"},
+             {"id": "C6", "claim": "exp(s·z) > relu (Supp 9)", "verdict": "inconclusive",
+              "reason": "inconclusive at this profile: 0 condition(s) besides the default 1 (needs 2)"},
+             {"id": "C6", "claim": "exponential > relu at each PPM threshold (Supp 15)", "verdict": "reproduced",
+              "reason": ""}]
+    c6 = {v["id"]: v for v in claims.claim_verdicts(parts, ["04_initialization_robustness"])}["C6"]
+    assert c6["verdict"] == "inconclusive"
+    assert c6["reason"].startswith("Supp 5b, Supp 5a: no condition of it trained at this profile; Supp 9: "
+                                   "inconclusive at this profile: 0 condition(s) besides the default 1 (needs 2)")
+    assert "Supp 15" not in c6["reason"] and c6["reason"].count("runs it") == 0
+    assert c6["reason"].endswith("`seqlib notebooks 04 --profile paper` tests it at the paper's budget")
+    one = claims.claim_verdicts(parts[2:3], ["04_initialization_robustness"])
+    assert {v["id"]: v for v in one}["C6"]["reason"].startswith("inconclusive at this profile")   # one part: no label

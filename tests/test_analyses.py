@@ -6,17 +6,7 @@ import numpy as np
 import pytest
 
 from seqlib import analyses
-from seqlib.runs import RunConfig, run
 from seqlib.simulate import simulate_task1
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    data = simulate_task1(n_sequences=600, seed=11)
-    root = tmp_path_factory.mktemp("runs")
-    cfg = RunConfig(task="task1", model="cnn-deep", activation="exponential", epochs=1, patience=None,
-                    n_sequences=600, data_seed=11)
-    return run(cfg, root=root, progress=False, dataset=data), data
 
 
 def test_filter_analysis_is_cached_and_consistent(trained):

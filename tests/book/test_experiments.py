@@ -8,17 +8,9 @@ import pytest
 
 from seqlib import analyses
 from seqlib.book import experiments
-from seqlib.runs import RunConfig, run
+from seqlib.book.profiles import get_profile
+from seqlib.runs import RunConfig
 from seqlib.simulate import simulate_task1
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    data = simulate_task1(n_sequences=600, seed=11)
-    root = tmp_path_factory.mktemp("runs")
-    cfg = RunConfig(task="task1", model="cnn-deep", activation="exponential", epochs=1, patience=None,
-                    n_sequences=600, data_seed=11)
-    return run(cfg, root=root, progress=False, dataset=data), data
 
 
 @pytest.mark.filterwarnings("ignore:tomtom was given")
@@ -160,9 +152,7 @@ def test_budget_summary_is_measured_from_the_runs_and_names_the_papers_values(tr
 
 
 def test_fig1c_grid_gives_the_headline_activations_more_trials():
-    import seqlib
-    settings = seqlib.book.profiles.get_profile("quick", fig1c_activations=["relu", "exponential", "tanh"], trials=1,
-                                  headline_trials=3)
+    settings = get_profile("quick", fig1c_activations=["relu", "exponential", "tanh"], trials=1, headline_trials=3)
     configs = experiments.fig1c_configs(RunConfig(epochs=2), settings)
     trials = {}
     for c in configs:

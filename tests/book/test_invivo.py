@@ -105,10 +105,17 @@ def test_positive_sequences_only_drops_multi_label_and_n():
 
 # ----------------------------------------------------------------------------- motif scans and agreement
 
+_IRF_SITE = "GAAAGTGAAAGT"
+
+
+def _irf_motif() -> Motif:
+    """A motif that is the IRF-like site :data:`_IRF_SITE` itself (a pseudocount of 0.01 per base)."""
+    ppm = np.clip(one_hot(_IRF_SITE), 0.01, None)
+    return Motif("M1", "IRFX", ppm / ppm.sum(1, keepdims=True))
+
+
 def test_scan_hits_find_a_planted_site_on_both_strands():
-    site = "GAAAGTGAAAGT"
-    ppm = np.clip(one_hot(site), 0.01, None)
-    motif = Motif("M1", "IRFX", ppm / ppm.sum(1, keepdims=True))
+    site, motif = _IRF_SITE, _irf_motif()
     rng = np.random.default_rng(3)
     X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (2, 60))]
     X[0, 20:32] = one_hot(site)
@@ -250,9 +257,7 @@ def test_subsampled_task_is_its_own_cached_data_set(tmp_path, monkeypatch):
 
 
 def test_scan_enrichment_separates_planted_positives():
-    site = "GAAAGTGAAAGT"
-    ppm = np.clip(one_hot(site), 0.01, None)
-    motif = Motif("M1", "IRFX", ppm / ppm.sum(1, keepdims=True))
+    site, motif = _IRF_SITE, _irf_motif()
     rng = np.random.default_rng(4)
     X = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (8, 80))]
     X[:4, 30:42] = one_hot(site)

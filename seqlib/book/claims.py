@@ -24,9 +24,8 @@ import pandas as pd
 
 from .._io import atomic_path
 from ..errors import ShapeError
-from .paper import paper_numbers
 from .status import executed_chapters, glued
-from .verdict import PLATEAU_EPOCHS, combine, judge, paper_interval, rule_text
+from .verdict import PLATEAU_EPOCHS, combine, judge, paper_cell, rule_text
 
 __all__ = ["COLUMNS", "PAPER_CLAIMS", "GLUE_KEY", "paired_claim", "filter_claims", "attribution_claims", "publish",
            "chapter_claims", "claim_verdicts", "claims_markdown", "summary_markdown", "claims_page", "record_markdown"]
@@ -94,17 +93,6 @@ def paired_claim(table: pd.DataFrame, *, claim: str, value: str, group: str, hig
     return {**{c: row.get(c, "") for c in COLUMNS}, "conditions": ""}
 
 
-def _paper_cell(figure: str, statistic: str, task: str = "task1", **filters) -> tuple[float, tuple | None]:
-    """The paper's value for one cell of ``paper_numbers.csv`` and its range (:func:`seqlib.book.verdict.paper_interval`);
-    (NaN, None) when the paper has no such cell."""
-    rows = paper_numbers(figure=figure, statistic=statistic, task=task, **filters)
-    if len(rows) != 1:
-        return float("nan"), None
-    row = rows.iloc[0]
-    return float(row["value"]), paper_interval(row["value"], q1=row["q1"], q3=row["q3"],
-                                               read_from_figure=str(row["source"]).strip() == "F")
-
-
 def filter_claims(table: pd.DataFrame, model: str = "cnn-deep") -> pd.DataFrame:
     """Claims C1-C3 (Task 1, Fig 1c and classification) judged on a :func:`seqlib.analyses.filter_table`.
 
@@ -125,20 +113,20 @@ def filter_claims(table: pd.DataFrame, model: str = "cnn-deep") -> pd.DataFrame:
     """
     rows = []
     where = {"model": model}
-    p_exp, iqr = _paper_cell("Fig 1c", "match_fraction", model=model, activation="exponential")
-    p_relu, _ = _paper_cell("Fig 1c", "match_fraction", model=model, activation="relu")
+    p_exp, iqr = paper_cell("Fig 1c", "match_fraction", model=model, activation="exponential")
+    p_relu, _ = paper_cell("Fig 1c", "match_fraction", model=model, activation="relu")
     rows.append(paired_claim(table, claim=f"{model}: match fraction, exponential > relu", value="match_fraction",
                              group="activation", higher="exponential", lower="relu", where=where,
                              paper_higher=p_exp, paper_lower=p_relu, paper_range=iqr, claim_id="C1"))
     others = [a for a in dict.fromkeys(table.loc[table.model == model, "activation"])
               if a not in ("exponential", "relu")]
     for act in others:
-        p_other, _ = _paper_cell("Fig 1c", "match_fraction", model=model, activation=act)
+        p_other, _ = paper_cell("Fig 1c", "match_fraction", model=model, activation=act)
         rows.append(paired_claim(table, claim=f"{model}: match fraction, exponential > {act}", value="match_fraction",
                                  group="activation", higher="exponential", lower=act, where=where,
                                  paper_higher=p_exp, paper_lower=p_other, paper_range=iqr, claim_id="C2"))
     shifted = table.assign(shifted_auroc=table["test_auroc"] + np.where(table["activation"] == "exponential", 0.01, 0))
-    p_auc = {a: _paper_cell("classification", "test_auroc", model=model, activation=a)[0]
+    p_auc = {a: paper_cell("classification", "test_auroc", model=model, activation=a)[0]
              for a in ("exponential", "relu")}
     row = paired_claim(shifted, claim=f"{model}: test AUROC, exponential + 0.01 > relu (no accuracy cost)",
                        value="shifted_auroc", group="activation", higher="exponential", lower="relu", where=where,
@@ -470,7 +458,7 @@ def record_markdown(csv_path) -> list[str]:
              "| model | activation | trials | median match fraction [IQR] | paper | median test AUROC | median epochs |",
              "|---|---|---|---|---|---|---|"]
     for (model, act), g in table.groupby(["model", "activation"], sort=False):
-        paper, _ = _paper_cell("Fig 1c", "match_fraction", model=model, activation=act)
+        paper, _ = paper_cell("Fig 1c", "match_fraction", model=model, activation=act)
         q1, q3 = np.percentile(g["match_fraction"], [25, 75])
         lines.append(f"| {model} | {act} | {len(g)} | {g['match_fraction'].median():.3f} [{q1:.3f}, {q3:.3f}] | "
                      f"{_num(paper)} | {g['test_auroc'].median():.4f} | {g['epochs_trained'].median():.0f} |")

@@ -37,7 +37,7 @@ from ..tasks import register_hdf5
 from ..tomtom import target_motifs
 from ..training import set_seed
 from .experiments import get_experiment, ttest_p
-from .verdict import judge, paired_trials
+from .verdict import direction, judge, paired_trials
 
 #: The shipped ChIP-seq tasks of Fig 3b,c.
 INVIVO_TASKS = ("zbed2", "irf1")
@@ -434,16 +434,15 @@ def paired_test(table: pd.DataFrame, value: str, *, a: str = "relu", b: str = "e
         pa = sub.loc[sub["activation"] == a, value]
         pb = sub.loc[sub["activation"] == b, value]
         db, da = paired_trials(sub, value=value, group="activation", higher=b, lower=a)
-        both = db
+        paired = direction(db, da)
         p_paired = float("nan")
-        if len(both) >= 2:
+        if paired["n_pairs"] >= 2:
             with np.errstate(all="ignore"):
                 p_paired = float(ttest_rel(db, da).pvalue)
         rows.append({by: group, f"{a}_median": float(pa.median()) if len(pa) else np.nan,
                      f"{b}_median": float(pb.median()) if len(pb) else np.nan,
-                     "median_difference": float(np.median(db - da)) if len(both) else np.nan,
-                     f"{b}_higher": float(np.mean(db > da)) if len(both) else np.nan,
-                     "n_pairs": int(len(both)), "p_paired": p_paired, "p_student": ttest_p(pb, pa)})
+                     "median_difference": paired["median_difference"], f"{b}_higher": paired["fraction"],
+                     "n_pairs": paired["n_pairs"], "p_paired": p_paired, "p_student": ttest_p(pb, pa)})
     return pd.DataFrame(rows)
 
 

@@ -33,7 +33,7 @@ from ..motifs import jaspar_collection, jaspar_releases
 from ..runs import Run, RunConfig
 from ..tomtom import ground_truth_families, match_statistics
 from .paper import paper_numbers
-from .verdict import MIN_PAIRS, judge, paper_interval
+from .verdict import MIN_PAIRS, judge, paper_cell
 
 __all__ = ["VARIANTS", "INITIALIZERS", "SIGMAS", "SCALES", "THRESHOLDS", "RELEASES", "control_base",
            "variant_config", "variant_of", "init_configs", "sigma_configs", "scale_configs", "modern_configs",
@@ -472,10 +472,7 @@ def condition_claim(table: pd.DataFrame, *, claim_id: str, claim: str, figure: s
         text = []
         for side, (variant, model, activation) in rows.items():
             ours = sub.loc[(sub["condition"] == cond) & (sub["variant"] == variant), value].astype(float)
-            paper = paper_numbers(figure=figure, model=model, activation=activation,
-                                  statistic=f"{value}@{prefix}{cond}")
-            p = float(paper["value"].iloc[0]) if len(paper) else float("nan")
-            span = paper_interval(p)
+            p, span = paper_cell(figure, f"{value}@{prefix}{cond}", model=model, activation=activation)
             med = float(ours.median()) if len(ours) else float("nan")
             if span is not None and np.isfinite(med) and not span[0] <= med <= span[1]:
                 in_range = False

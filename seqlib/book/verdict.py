@@ -24,7 +24,7 @@ C2, the models × methods of C8, the conditions of C6) gets one verdict from its
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from .paper import paper_numbers
 
 __all__ = ["VERDICTS", "BEYOND_VERDICTS", "MIN_FRACTION", "MIN_PAIRS", "PAPER_VALUE_TOLERANCE", "READING_ERROR",
            "AUROC_MARGIN", "PLATEAU_SHARE", "PLATEAU_EPOCHS", "INVIVO_AUROC_FLOOR", "paired_trials",
-           "paper_interval", "adequacy", "direction", "judge", "combine", "rule_text"]
+           "paper_interval", "paper_cell", "adequacy", "direction", "judge", "combine", "rule_text"]
 
 #: The verdicts on a paper's claim, best first; "inconclusive" and "not run" carry a reason.
 VERDICTS = ("reproduced", "direction only", "not reproduced", "inconclusive", "not run")
@@ -149,6 +149,17 @@ def paper_interval(value, *, q1=None, q3=None, sd=None, read_from_figure: bool =
     if _finite(sd):
         return float(value) - float(sd), float(value) + float(sd)
     return float(value) - PAPER_VALUE_TOLERANCE, float(value) + PAPER_VALUE_TOLERANCE
+
+
+def paper_cell(figure: str, statistic: str, task: str = "task1", **filters) -> tuple[float, tuple | None]:
+    """The paper's value for one cell of ``paper_numbers.csv`` and its range (:func:`paper_interval`: the cell's
+    interquartile range where the paper drew one); (NaN, None) when the paper has no such cell or more than one."""
+    rows = paper_numbers(figure=figure, statistic=statistic, task=task, **filters)
+    if len(rows) != 1:
+        return float("nan"), None
+    row = rows.iloc[0]
+    return float(row["value"]), paper_interval(row["value"], q1=row["q1"], q3=row["q3"],
+                                               read_from_figure=str(row["source"]).strip() == "F")
 
 
 def paper_auroc(task: str, model: str, activation: str) -> float:
@@ -354,7 +365,3 @@ def _empty_numbers() -> dict:
     return {"fraction": float("nan"), "n_pairs": 0, "epochs": 0, "auroc_higher": float("nan"),
             "auroc_lower": float("nan"), "direction_holds": False, "in_range": None}
 
-
-def parts_table(rows: Iterable[dict]) -> pd.DataFrame:
-    """Rows of :func:`judge` as a DataFrame (the columns the chapters show and the Claims page reads)."""
-    return pd.DataFrame(list(rows))

@@ -16,6 +16,7 @@ from seqlib.book.verdict import (
     combine,
     judge,
     paired_trials,
+    paper_cell,
     paper_interval,
     rule_text,
 )
@@ -76,7 +77,7 @@ def test_direction_and_size_are_judged_apart():
 
 def test_size_is_judged_against_figure_medians_and_ranges():
     # Fig 1c's CNN-deep exponential cell has a median and IQR read off the figure: the IQR widened by the reading error
-    value, span = claims._paper_cell("Fig 1c", "match_fraction", model="cnn-deep", activation="exponential")
+    value, span = paper_cell("Fig 1c", "match_fraction", model="cnn-deep", activation="exponential")
     assert span is not None and span[0] < value < span[1] and span[1] - span[0] < 2 * PAPER_VALUE_TOLERANCE
     # a bare value read off a figure (Fig 2b's saliency median) gives value ± the stated tolerance
     assert paper_interval(0.82) == pytest.approx((0.82 - PAPER_VALUE_TOLERANCE, 0.82 + PAPER_VALUE_TOLERANCE))

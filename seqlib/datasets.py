@@ -342,8 +342,6 @@ def load_dataset(path, *, x_key: str = "X_{}", y_key: str = "Y_{}", reverse_comp
         Labels other than 0 and 1 (NaN included).
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"data set not found: {path}")
     check_input_file(path, "data set")
     try:
         f = h5py.File(path, "r")
@@ -378,8 +376,6 @@ def read_sequences(path, split: str = "test") -> np.ndarray:
     """One-hot sequences ``(N, L, 4)`` from a FASTA file or from ``X_<split>`` of an HDF5 data set
     (any layout :func:`to_channels_last` understands), for tools that need sequences only."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"sequence file not found: {path}")
     check_input_file(path, "sequence file")
     if path.suffix.lower() in (".fa", ".fasta", ".fna"):
         return read_fasta(path, allow_n=True)[1]

@@ -22,7 +22,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -30,7 +29,6 @@ from ._io import atomic_path, check_output_dir
 from ._validate import check_one_hot, check_sequence_model
 from .errors import ShapeError, UnknownNameError
 from .motifs import Motif, information_content, write_meme
-from .plotting import plot_logo_grid
 from .tomtom import consensus, ground_truth_families, match_filters, match_statistics, target_motifs, tomtom
 
 #: The paper's alignment window (Methods §5): positions c-10 ... c+9 around the filter's centre c.
@@ -554,6 +552,12 @@ def analyse_model_filters(model, X, out_dir, *, layer=None, threshold: float = 0
         summary.to_csv(tmp, sep="\t", index=False)
     titles = [f"{r.filter}: {r.best_name} ({r.best_target})" if r.best_target else f"{r.filter}: no match"
               for r in summary.itertuples()]
+    # matplotlib and the plotting module are imported here, on the one path that draws, not with the module:
+    # importing pyplot costs every `seqlib` command (the CLI reaches this module) about half a second
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_logo_grid
+
     fig = plot_logo_grid(list(ppms), titles, ncols=min(8, len(ppms)), panel_size=(2.2, 1.1))
     with atomic_path(out_dir / "filters.png", suffix=".png") as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")

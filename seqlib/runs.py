@@ -355,7 +355,8 @@ def array_digest(*arrays) -> str:
             h.update(array.tobytes())
     digest = h.hexdigest()[:16]
     try:
-        refs = tuple(weakref.ref(a) if a is not None else (lambda: None) for a in arrays)
+        forget = lambda _ref: _DIGESTS.pop(ids, None)  # noqa: E731  (an array that dies drops its entry)
+        refs = tuple(weakref.ref(a, forget) if a is not None else (lambda: None) for a in arrays)
     except TypeError:                           # an object that takes no weak reference: not memoised
         return digest
     _DIGESTS[ids] = (refs, digest)
@@ -595,6 +596,8 @@ class _ProgressLog:
             pass
 
     def finished(self, key: str, outcome) -> None:
+        if self.path is None:                     # no progress file: nothing to read the run's history for
+            return
         self.done += 1
         seconds = None
         try:

@@ -563,3 +563,22 @@ def test_an_old_run_folder_loads_under_the_alias(tmp_path):
     found = find_run(RunConfig(task="task1", model="cnn-deep", activation="exp", epochs=1, patience=None,
                                n_sequences=600), root=tmp_path / "runs")
     assert found is not None and found.path == folder and found.metrics["auroc"] == 0.9
+
+
+def test_array_digest_is_memoised_while_the_arrays_live_and_forgotten_after():
+    import gc
+
+    import numpy as np
+
+    from seqlib import runs as R
+    a, b = np.arange(12.0).reshape(3, 4), np.ones(3, np.float32)
+    digest = R.array_digest(a, b, None)
+    assert len(digest) == 16 and R.array_digest(a, b, None) == digest
+    assert R.array_digest(a.copy(), b.copy(), None) == digest               # a digest of the values, not the objects
+    assert R.array_digest(a, b + 1, None) != digest                          # other values, another digest
+    assert R.array_digest(a.astype(np.float32), b, None) != digest          # the dtype is part of it
+    key = (id(a), id(b), id(None))
+    assert key in R._DIGESTS
+    del a
+    gc.collect()
+    assert key not in R._DIGESTS                                            # a dead array leaves no entry behind

@@ -13,8 +13,8 @@ Every control is a CNN-deep run on Task 1 that differs from the Fig 1c run in on
 
 The analyses need no training: the PPM threshold sweep (Supp Fig 15) and the JASPAR-release comparison re-score
 trained models; Supp Figs 3 and 4 read the runs' per-epoch histories, which hold the first-layer gradient
-(:func:`seqlib.training.first_layer_gradient`). :func:`claim_verdicts` judges the paper's claims from the
-numbers by one stated rule (:func:`seqlib.book.verdict.condition_verdict`).
+(:func:`seqlib.training.first_layer_gradient`). :func:`chapter_claims` judges the chapter's claims (C5, C6) by the
+book's one rule (:mod:`seqlib.book.verdict`), a condition at a time with :func:`condition_claim`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._backend import load_keras
+from ..activation_names import canonical_name
 from ..analyses import filter_analysis, filter_table, planted_motifs, run_cache, run_dataset
 from ..errors import UnknownNameError
 from ..filters import filter_pipeline
@@ -177,8 +178,6 @@ def scale_configs(base: RunConfig, scales: Sequence[float], models: Sequence[str
 
 def modern_configs(base: RunConfig, activations: Sequence[str], trials) -> list[RunConfig]:
     """Fig 1c-style runs of CNN-deep with the given first-layer activations (e.g. GELU, SiLU, Mish)."""
-    from ..activations import canonical_name
-
     return [replace(base, model="cnn-deep", activation=canonical_name(a), trial=t)
             for a in activations for t in _trials(trials)]
 
